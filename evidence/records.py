@@ -69,6 +69,8 @@ class Article:
     mesh: list[MeshHeading] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     trial_ids: list[str] = field(default_factory=list)
+    # Where each trial id was found: "databank" (DataBankList) or "abstract".
+    trial_id_sources: dict[str, str] = field(default_factory=dict)
     retracted: bool = False
 
     @property
@@ -104,4 +106,12 @@ class SkippedRecord:
     reason: str
 
 
-ParsedItem = Article | DeletedCitations | SkippedRecord
+@dataclass(frozen=True, slots=True)
+class InvalidRecord:
+    """A record that could not be read; reported with its reason, counted as failed."""
+
+    identifier: str | None
+    reason: str
+
+
+ParsedItem = Article | DeletedCitations | SkippedRecord | InvalidRecord

@@ -1,0 +1,320 @@
+"""The ``evidence`` command: thin adapters over the library (CONTRACT.md).
+
+Each command parses options, builds :class:`Settings`, opens the database,
+calls one library function and turns domain errors into one line on stderr
+with exit status 1 (2 for usage errors, from click). ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from evidence.db import Database, open_database
+from evidence.errors import EvidenceError, UnknownStudyError
+from evidence.queries import StudyFilter
+from evidence.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DESIGN_CODES = ("meta_analysis", "systematic_review", "rct", "controlled_trial", "cohort",
+                "case_series", "case_report", "narrative_review", "preclinical", "other")
+
+
+def _common(command: F) -> F:
+    """``--db`` and ``--debug`` on every command, as CONTRACT.md promises."""
+    command = click.option("--db", "db_url", metavar="URL",
+                           help="SQLAlchemy database URL (default: $EVIDENCE_DB_URL, then "
+                                "sqlite:///data/evidence.db).")(command)
+    command = click.option("--debug", is_flag=True,
+                           help="Show the full traceback on errors.")(command)
+    return command
+
+
+def _filters(command: F) -> F:
+    """The study filters of CONTRACT.md, shared by export and stats."""
+    options = [
+        click.option("--design", multiple=True, metavar="CODE",
+                     help="Study design (repeatable; any of them)."),
+        click.option("--outcome", multiple=True, metavar="CODE",
+                     help="Outcome measured (repeatable; all of them)."),
+        click.option("--intervention", multiple=True, metavar="CODE",
+                     help="Intervention arm (repeatable; all of them)."),
+        click.option("--condition", multiple=True, metavar="CODE",
+                     help="Condition (repeatable; all of them)."),
+        click.option("--device", multiple=True, metavar="CODE",
+                     help="Needling device (repeatable; all of them)."),
+        click.option("--min-year", type=int), click.option("--max-year", type=int),
+        click.option("--min-n", type=int, help="Smallest sample size."),
+        click.option("--min-level", type=click.IntRange(1, 5),
+                     help="Lowest evidence level number (1 is strongest)."),
+        click.option("--max-level", type=click.IntRange(1, 5),
+                     help="Highest evidence level number (2 keeps levels 1-2)."),
+        click.option("--relevant-only", is_flag=True,
+                     help="Only studies about microneedling for hair loss."),
+        click.option("--exclude-retracted", is_flag=True, help="Leave retracted studies out."),
+        click.option("--text", metavar="WORDS", help="Full-text search in title and abstract."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _study_filter(options: dict[str, Any]) -> StudyFilter:
+    return StudyFilter(
+        designs=tuple(options.pop("design", ())),
+        outcomes=tuple(options.pop("outcome", ())),
+        interventions=tuple(options.pop("intervention", ())),
+        conditions=tuple(options.pop("condition", ())),
+        devices=tuple(options.pop("device", ())),
+        min_year=options.pop("min_year", None), max_year=options.pop("max_year", None),
+        min_n=options.pop("min_n", None),
+        min_level=options.pop("min_level", None), max_level=options.pop("max_level", None),
+        relevant_only=options.pop("relevant_only", False),
+        exclude_retracted=options.pop("exclude_retracted", False),
+        text=options.pop("text", None) or None,
+    )
+
+
+def _fail(message: str) -> None:
+    click.echo(f"evidence: {message}", err=True)
+    sys.exit(1)
+
+
+def _guarded(command: F) -> F:
+    """Domain errors become one line and exit 1; anything else too, unless --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except EvidenceError as exc:
+            if debug:
+                raise
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            _fail("interrupted; committed batches are kept, run the command again to finish")
+        except Exception as exc:
+            if debug:
+                raise
+            _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)"
+                  .splitlines()[0])
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(settings: Settings) -> Database:
+    return open_database(settings.db_url)
+
+
+def _progress(total: int | None, unit: str, description: str) -> Any:
+    from tqdm import tqdm
+
+    # disable=None: a bar on a terminal, silence in pipes and CI logs.
+    return tqdm(total=total, unit=unit, desc=description, disable=None, file=sys.stderr,
+                dynamic_ncols=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="microneedling-evidence")
+def main() -> None:
+    """A clinical evidence database for microneedling in hair loss."""
+
+
+@main.command("ingest")
+@click.option("--query", help="PubMed query (default: the curated microneedling and hair query).")
+@click.option("--max", "max_records", type=click.IntRange(min=1), help="Fetch at most N records.")
+@click.option("--since", metavar="DATE|last",
+              help="Only records added or revised since DATE (YYYY-MM-DD) or the last run.")
+@click.option("--api-key", help="NCBI API key (default: $NCBI_API_KEY).")
+@click.option("--email", help="Contact e-mail sent to NCBI (default: $NCBI_EMAIL).")
+@click.option("--eutils-url", metavar="URL",
+              help="E-utilities base URL (default: $EVIDENCE_EUTILS_URL, then NCBI's).")
+@click.option("--dry-run", is_flag=True, help="Print the count and PubMed's query translation.")
+@_common
+@_guarded
+def ingest_command(query: str | None, max_records: int | None, since: str | None,
+                   api_key: str | None, email: str | None, eutils_url: str | None,
+                   dry_run: bool, db_url: str | None, debug: bool) -> None:
+    """Fetch PubMed records over E-utilities and store them."""
+    from ingest.live import run_ingest
+
+    settings = Settings.from_sources(db_url=db_url, eutils_url=eutils_url, api_key=api_key,
+                                     email=email, debug=debug)
+    summary = run_ingest(_open(settings), settings, query=query, max_records=max_records,
+                         since=since, dry_run=dry_run, progress=True)
+    click.echo(str(summary))
+    if getattr(summary, "failed", 0):
+        sys.exit(1)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Studies per transaction.")
+@_common
+@_guarded
+def import_command(paths: tuple[Path, ...], batch_size: int, db_url: str | None,
+                   debug: bool) -> None:
+    """Import PubMed XML (.xml, .xml.gz: efetch, baseline, update files) or MEDLINE/.nbib."""
+    from ingest.files import import_files
+
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    with _progress(None, "rec", "importing") as bar:
+        summary = import_files(database, list(paths), batch_size=batch_size,
+                               on_batch=bar.update,
+                               on_error=lambda line: bar.write(f"evidence: {line}",
+                                                               file=sys.stderr))
+    counts = summary.counts
+    click.echo(f"{summary.files} file(s): {counts.new} new, {counts.updated} updated, "
+               f"{counts.unchanged} unchanged, {counts.deleted} deleted, "
+               f"{counts.skipped} skipped, {counts.failed} failed")
+    if not summary.ok:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["jsonl", "csv", "xlsx", "bibtex", "ris", "csl-json"]))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (default: standard output).")
+@_filters
+@_common
+@_guarded
+def export_command(fmt: str, out: Path | None, db_url: str | None, debug: bool,
+                   **filters: Any) -> None:
+    """Write the filtered studies in one of the export formats."""
+    from evidence.exporting import export_to
+
+    study_filter = _study_filter(filters)
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    if out is None:
+        count = export_to(database, study_filter, fmt, sys.stdout.buffer)
+    else:
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("wb") as handle:
+            count = export_to(database, study_filter, fmt, handle)
+        partial.replace(out)  # never leave a half-written export under the real name
+    click.echo(f"exported {count} studies as {fmt}" + (f" to {out}" if out else ""), err=True)
+
+
+@main.command("cite")
+@click.argument("pmids", nargs=-1, required=True)
+@click.option("--style", type=click.Choice(["ama", "apa", "vancouver"]), default="ama",
+              show_default=True)
+@click.option("--no-evidence", is_flag=True, help="Leave out the evidence line.")
+@_common
+@_guarded
+def cite_command(pmids: tuple[str, ...], style: str, no_evidence: bool, db_url: str | None,
+                 debug: bool) -> None:
+    """Print formatted citations for stored studies, each with its evidence line."""
+    from evidence.citations import format_citations
+    from evidence.queries import records_by_pmid
+
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    with database.session() as session:
+        found = records_by_pmid(session, pmids)
+    missing = [pmid for pmid in pmids if pmid not in found]
+    if missing:
+        raise UnknownStudyError(f"PMID {', '.join(missing)} not in the database "
+                                "(import or ingest it first)")
+    for line in format_citations([found[pmid] for pmid in pmids], style,
+                                 with_evidence=not no_evidence):
+        click.echo(line)
+
+
+@main.command("retag")
+@_common
+@_guarded
+def retag_command(db_url: str | None, debug: bool) -> None:
+    """Re-run the tagger over every stored study (no network)."""
+    from evidence.retag import retag_all
+
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    with _progress(None, "study", "retagging") as bar:
+        result = retag_all(database, on_batch=bar.update)
+    click.echo(f"retagged {result.studies} studies with tagger {result.tagger_version}; "
+               f"{result.changed} changed")
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_filters
+@_common
+@_guarded
+def stats_command(as_json: bool, db_url: str | None, debug: bool, **filters: Any) -> None:
+    """Counts by design, evidence level, outcome and intervention."""
+    from dataclasses import asdict
+
+    from evidence.queries import database_stats
+
+    study_filter = _study_filter(filters)
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    with database.session() as session:
+        stats = database_stats(session, study_filter)
+    if as_json:
+        click.echo(json.dumps(asdict(stats), default=str, indent=2))
+        return
+    years = f"{stats.min_year}-{stats.max_year}" if stats.min_year else "none"
+    click.echo(f"studies: {stats.studies} ({stats.relevant} relevant, "
+               f"{stats.retracted} retracted)")
+    click.echo(f"participants: {stats.participants}   years: {years}   "
+               f"last update: {stats.last_update or 'never'}")
+    for title, counts in (("design", stats.by_design), ("evidence level", stats.by_level),
+                          ("outcome", stats.outcomes), ("intervention", stats.interventions),
+                          ("tagger version", stats.tagger_versions)):
+        if counts:
+            click.echo(f"{title}: " + ", ".join(f"{key} {value}" for key, value in
+                                                 counts.items()))
+
+
+@main.command("eval")
+@click.argument("gold", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--check-targets", is_flag=True,
+              help="Exit 1 when a score is below the project's targets.")
+@_common
+@_guarded
+def eval_command(gold: tuple[Path, ...], as_json: bool, check_targets: bool,
+                 db_url: str | None, debug: bool) -> None:
+    """Score the tagger on labelled records, loaded through the normal import path.
+
+    Without --db the records go into a temporary SQLite database.
+    """
+    from evidence.gold import evaluate_gold
+
+    report = evaluate_gold(list(gold), db_url=db_url)
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.format_text())
+    if check_targets and report.failures():
+        _fail("below target: " + "; ".join(report.failures()))
+
+
+@main.command("check")
+@_common
+@_guarded
+def check_command(db_url: str | None, debug: bool) -> None:
+    """Check the database: orphan rows, studies without children, stale tags, text index."""
+    from evidence.integrity import check_database
+
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    problems = check_database(database)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        _fail(f"{len(problems)} problem(s) found")
+    click.echo("database is consistent")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

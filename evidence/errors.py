@@ -1,0 +1,25 @@
+"""Domain errors. The CLI turns each into one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """A failure a user can act on; its message is the one line we print."""
+
+
+class InputFileError(EvidenceError):
+    """A file that cannot be imported: not PubMed XML, truncated, malformed."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None,
+                 pmid: str | None = None) -> None:
+        self.path, self.reason, self.line, self.pmid = path, reason, line, pmid
+        where = path + (f", line {line}" if line else "") + (f", PMID {pmid}" if pmid else "")
+        super().__init__(f"{where}: {reason}")
+
+
+class NetworkError(EvidenceError):
+    """E-utilities could not be reached or kept failing after every retry."""
+
+
+class UnknownStudyError(EvidenceError):
+    """A PMID asked for by name is not in the database."""
