@@ -16,6 +16,15 @@ class InputFileError(EvidenceError):
         where = path + (f", line {line}" if line else "") + (f", PMID {pmid}" if pmid else "")
         super().__init__(f"{where}: {reason}")
 
+    @classmethod
+    def from_message(cls, message: str) -> InputFileError:
+        """Rebuild an error whose text was formatted elsewhere (a worker process)."""
+        path, _, reason = message.partition(": ")
+        error = cls.__new__(cls)
+        error.path, error.reason, error.line, error.pmid = path, reason, None, None
+        Exception.__init__(error, message)
+        return error
+
 
 class NetworkError(EvidenceError):
     """E-utilities could not be reached or kept failing after every retry."""

@@ -61,20 +61,10 @@ def _articles(session: Session, ids: Sequence[int]) -> list[tuple[Study, Article
         year=study.year, retracted=study.retracted)) for study in studies]
 
 
-def _columns(tagging: Tagging) -> dict[str, object]:
-    depth = tagging.needle_depth_mm
-    return {"relevant": tagging.relevant, "design": tagging.design,
-            "evidence_level": tagging.evidence_level, "sample_size": tagging.sample_size,
-            "sessions": tagging.sessions, "follow_up_weeks": tagging.follow_up_weeks,
-            "needle_depth_min_mm": depth[0] if depth else None,
-            "needle_depth_max_mm": depth[1] if depth else None,
-            "tagger_version": tagging.tagger_version}
-
-
 def retag_all(database: Database, *, tagger: Callable[[Article], Tagging] | None = None,
               on_batch: Callable[[int], None] | None = None) -> RetagResult:
     from evidence.tagging import TAGGER_VERSION, tag_article
-    from ingest.load import tag_rows
+    from ingest.load import tag_rows, tagging_values
 
     tagger = tagger or tag_article
     with database.session() as session:
@@ -95,7 +85,7 @@ def retag_all(database: Database, *, tagger: Callable[[Article], Tagging] | None
                 version = tagging.tagger_version
                 if {(tag.kind, tag.code) for tag in tagging.tags} != old[study.id]:
                     changed += 1
-                updates.append({"id": study.id, **_columns(tagging)})
+                updates.append({"id": study.id, **tagging_values(tagging)})
                 rows.extend(tag_rows(study.id, tagging))
             session.execute(delete(TagRow).where(TagRow.study_id.in_(ids)))
             if updates:

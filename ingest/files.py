@@ -10,7 +10,8 @@ from evidence.db import Database
 from evidence.errors import InputFileError
 from evidence.records import ParsedItem
 from ingest import medline_text, pubmed_xml
-from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, Tagger, load_items
+from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, PreparedStudy, Tagger, load_items
+from ingest.parallel import parse_file_parallel, should_parallelise
 from ingest.runs import FAILED, SUCCEEDED, finish_run, start_run
 
 MEDLINE_SUFFIXES = (".nbib", ".medline", ".txt")
@@ -27,10 +28,19 @@ class ImportSummary:
         return not self.failed_files
 
 
-def iter_path(path: Path) -> Iterator[ParsedItem]:
-    """Records of one file, chosen by content: XML (plain or gzip) or MEDLINE text."""
+def iter_path(path: Path, *, parallel: bool | None = None, source: str = ""
+              ) -> Iterator[ParsedItem | PreparedStudy]:
+    """Records of one file, chosen by content: XML (plain or gzip) or MEDLINE text.
+
+    A large XML file is parsed and tagged on every core (``parallel=None``
+    decides by size); the records still arrive in file order.
+    """
     if path.suffix.lower() in MEDLINE_SUFFIXES or medline_text.looks_like_medline(path):
         return medline_text.iter_file(path)
+    if parallel is None:
+        parallel = should_parallelise(path)
+    if parallel:
+        return parse_file_parallel(path, source=source or f"file:{path.name}")
     return pubmed_xml.iter_file(path)
 
 
@@ -42,6 +52,7 @@ def import_files(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
     on_error: Callable[[str], None] | None = None,
+    parallel: bool | None = None,
 ) -> ImportSummary:
     """Import each file in turn; a bad file is reported and the others still load.
 
@@ -55,9 +66,12 @@ def import_files(
         try:
             if not path.is_file():
                 raise InputFileError(str(path), "no such file")
-            load_items(database, iter_path(path), source=f"file:{path.name}", tagger=tagger,
-                       batch_size=batch_size, run_id=run_id, counts=counts,
-                       on_batch=on_batch, on_error=on_error)
+            if tagger is not None:  # a caller's own tagger runs in this process
+                parallel = False
+            source = f"file:{path.name}"
+            load_items(database, iter_path(path, parallel=parallel, source=source),
+                       source=source, tagger=tagger, batch_size=batch_size,
+                       run_id=run_id, counts=counts, on_batch=on_batch, on_error=on_error)
         except InputFileError as exc:
             summary.failed_files.append(str(exc))
             if on_error is not None:

@@ -82,9 +82,8 @@ def _date(iso: str | None) -> dt.date | None:
         return None
 
 
-def _study_values(article: Article, tagging: Tagging, source: str, now: dt.datetime
-                  ) -> dict[str, Any]:
-    depth = tagging.needle_depth_mm
+def _article_values(article: Article, source: str) -> dict[str, Any]:
+    """The ``studies`` columns that come from the record itself."""
     return {
         "pmid": article.pmid,
         "doi": article.doi,
@@ -105,7 +104,13 @@ def _study_values(article: Article, tagging: Tagging, source: str, now: dt.datet
         "retracted": article.retracted,
         "source": source,
         "content_hash": content_hash(article),
-        "updated_at": now,
+    }
+
+
+def tagging_values(tagging: Tagging) -> dict[str, Any]:
+    """The ``studies`` columns that come from the tagger (denormalised for filters)."""
+    depth = tagging.needle_depth_mm
+    return {
         "relevant": tagging.relevant,
         "design": tagging.design,
         "evidence_level": tagging.evidence_level,
@@ -118,7 +123,7 @@ def _study_values(article: Article, tagging: Tagging, source: str, now: dt.datet
     }
 
 
-def tag_rows(study_id: int, tagging: Tagging) -> list[dict[str, Any]]:
+def tag_rows(study_id: int | None, tagging: Tagging) -> list[dict[str, Any]]:
     return [
         {"study_id": study_id, "kind": tag.kind, "code": tag.code, "sentence": tag.sentence,
          "source": tag.source, "start": tag.start, "end": tag.end, "rule": tag.rule,
@@ -127,34 +132,67 @@ def tag_rows(study_id: int, tagging: Tagging) -> list[dict[str, Any]]:
     ]
 
 
-def _child_rows(study_id: int, article: Article, tagging: Tagging
-                ) -> dict[type, list[dict[str, Any]]]:
+def _child_rows(article: Article) -> dict[type, list[dict[str, Any]]]:
+    """Child rows of one record, ``study_id`` left to fill in once it is known."""
     return {
         AbstractSectionRow: [
-            {"study_id": study_id, "position": i, "label": s.label, "category": s.category,
-             "text": s.text} for i, s in enumerate(article.abstract)],
+            {"position": i, "label": s.label, "category": s.category, "text": s.text}
+            for i, s in enumerate(article.abstract)],
         AuthorRow: [
-            {"study_id": study_id, "position": i, "last_name": a.last_name,
-             "fore_name": a.fore_name, "initials": a.initials,
-             "collective_name": a.collective_name, "affiliations": list(a.affiliations)}
+            {"position": i, "last_name": a.last_name, "fore_name": a.fore_name,
+             "initials": a.initials, "collective_name": a.collective_name,
+             "affiliations": list(a.affiliations)}
             for i, a in enumerate(article.authors)],
         PublicationTypeRow: [
-            {"study_id": study_id, "position": i, "name": name}
-            for i, name in enumerate(article.publication_types)],
+            {"position": i, "name": name} for i, name in enumerate(article.publication_types)],
         MeshHeadingRow: [
-            {"study_id": study_id, "position": i, "descriptor": m.descriptor,
-             "descriptor_ui": m.descriptor_ui, "major_topic": m.major_topic,
-             "qualifiers": list(m.qualifiers), "major_qualifiers": list(m.major_qualifiers)}
+            {"position": i, "descriptor": m.descriptor, "descriptor_ui": m.descriptor_ui,
+             "major_topic": m.major_topic, "qualifiers": list(m.qualifiers),
+             "major_qualifiers": list(m.major_qualifiers)}
             for i, m in enumerate(article.mesh)],
         KeywordRow: [
-            {"study_id": study_id, "position": i, "keyword": keyword}
-            for i, keyword in enumerate(article.keywords)],
+            {"position": i, "keyword": keyword} for i, keyword in enumerate(article.keywords)],
         TrialIdRow: [
-            {"study_id": study_id, "registry_id": registry_id,
+            {"registry_id": registry_id,
              "found_in": article.trial_id_sources.get(registry_id, "abstract")}
             for registry_id in article.trial_ids],
-        TagRow: tag_rows(study_id, tagging),
     }
+
+
+@dataclass
+class PreparedStudy:
+    """One record as the rows it becomes: built anywhere, written by one writer.
+
+    Plain dicts, so a worker process can build it and hand it over cheaply.
+    ``tagging`` columns and tag rows are absent until the record is tagged;
+    the writer tags only what is new or changed.
+    """
+
+    pmid: str
+    values: dict[str, Any]
+    children: dict[type, list[dict[str, Any]]]
+    article: Article | None = None
+    tag_values: dict[str, Any] | None = None
+    tags: list[dict[str, Any]] | None = None
+
+    @property
+    def date_revised(self) -> dt.date | None:
+        return self.values["date_revised"]
+
+    def tag_with(self, tagging: Tagging) -> PreparedStudy:
+        self.tag_values = tagging_values(tagging)
+        self.tags = tag_rows(None, tagging)
+        return self
+
+
+def prepare(article: Article, source: str, tagging: Tagging | None = None) -> PreparedStudy:
+    prepared = PreparedStudy(pmid=article.pmid, values=_article_values(article, source),
+                             children=_child_rows(article))
+    if tagging is None:
+        prepared.article = article  # tagged later, and only if it needs writing
+    else:
+        prepared.tag_with(tagging)
+    return prepared
 
 
 def _insert_children(session: Session, rows_by_model: dict[type, list[dict[str, Any]]]) -> None:
@@ -163,15 +201,16 @@ def _insert_children(session: Session, rows_by_model: dict[type, list[dict[str, 
             session.execute(insert(model), rows)
 
 
-def write_batch(session: Session, articles: Sequence[Article], *, source: str,
-                tagger: Tagger, counts: LoadCounts) -> None:
-    """Upsert ``articles`` inside the caller's transaction."""
-    latest: dict[str, Article] = {}
-    for article in articles:  # a file may repeat a PMID; keep its newest revision
-        held = latest.get(article.pmid)
-        if held is None or (article.date_revised or "") >= (held.date_revised or ""):
-            latest[article.pmid] = article
-    counts.unchanged += len(articles) - len(latest)
+def write_batch(session: Session, batch: Sequence[PreparedStudy], *, tagger: Tagger,
+                counts: LoadCounts) -> None:
+    """Upsert ``batch`` inside the caller's transaction."""
+    latest: dict[str, PreparedStudy] = {}
+    for prepared in batch:  # a file may repeat a PMID; keep its newest revision
+        held = latest.get(prepared.pmid)
+        if held is None or (prepared.date_revised or dt.date.min) >= (
+                held.date_revised or dt.date.min):
+            latest[prepared.pmid] = prepared
+    counts.unchanged += len(batch) - len(latest)
 
     existing = {
         pmid: (study_id, digest, revised)
@@ -180,42 +219,49 @@ def write_batch(session: Session, articles: Sequence[Article], *, source: str,
             .where(Study.pmid.in_(list(latest))))
     }
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    fresh: list[tuple[Article, Tagging, dict[str, Any]]] = []
-    changed: list[tuple[int, Article, Tagging, dict[str, Any]]] = []
-    for pmid, article in latest.items():
+    fresh: list[PreparedStudy] = []
+    changed: list[tuple[int, PreparedStudy]] = []
+    for pmid, prepared in latest.items():
         known = existing.get(pmid)
         if known is not None:
-            study_id, digest, revised = known
-            incoming = _date(article.date_revised)
-            if digest == content_hash(article) or (revised and incoming and incoming < revised):
+            _study_id, digest, revised = known
+            incoming = prepared.date_revised
+            if digest == prepared.values["content_hash"] or (
+                    revised and incoming and incoming < revised):
                 counts.unchanged += 1
                 continue
-        tagging = tagger(article)
-        values = _study_values(article, tagging, source, now)
+        if prepared.tag_values is None:
+            assert prepared.article is not None
+            prepared.tag_with(tagger(prepared.article))
         if known is None:
-            values["first_seen_at"] = now
-            fresh.append((article, tagging, values))
+            fresh.append(prepared)
         else:
-            changed.append((known[0], article, tagging, values))
+            changed.append((known[0], prepared))
 
     children: dict[type, list[dict[str, Any]]] = {model: [] for model in CHILD_MODELS}
+
+    def collect(study_id: int, prepared: PreparedStudy) -> None:
+        for model, rows in prepared.children.items():
+            children[model].extend({**row, "study_id": study_id} for row in rows)
+        children[TagRow].extend({**row, "study_id": study_id} for row in prepared.tags or ())
+
     if fresh:
         inserted = session.execute(
-            insert(Study).returning(Study.id, Study.pmid, sort_by_parameter_order=True),
-            [values for _, _, values in fresh])
-        for (study_id, _pmid), (article, tagging, _) in zip(inserted, fresh, strict=True):
-            for model, rows in _child_rows(study_id, article, tagging).items():
-                children[model].extend(rows)
+            insert(Study).returning(Study.id, sort_by_parameter_order=True),
+            [{**p.values, **(p.tag_values or {}), "first_seen_at": now, "updated_at": now}
+             for p in fresh])
+        for study_id, prepared in zip(inserted.scalars(), fresh, strict=True):
+            collect(study_id, prepared)
         counts.new += len(fresh)
     if changed:
-        ids = [study_id for study_id, _, _, _ in changed]
+        ids = [study_id for study_id, _ in changed]
         for model in CHILD_MODELS:
             session.execute(delete(model).where(model.study_id.in_(ids)))
-        session.execute(update(Study), [{"id": study_id, **values}
-                                        for study_id, _, _, values in changed])
-        for study_id, article, tagging, _ in changed:
-            for model, rows in _child_rows(study_id, article, tagging).items():
-                children[model].extend(rows)
+        session.execute(update(Study), [
+            {"id": study_id, **p.values, **(p.tag_values or {}), "updated_at": now}
+            for study_id, p in changed])
+        for study_id, prepared in changed:
+            collect(study_id, prepared)
         counts.updated += len(changed)
     _insert_children(session, children)
     session.execute(delete(PendingPmid).where(PendingPmid.pmid.in_(list(latest))))
@@ -241,7 +287,7 @@ def _record_progress(session: Session, run_id: int | None, counts: LoadCounts) -
 
 def load_items(
     database: Database,
-    items: Iterable[ParsedItem],
+    items: Iterable[ParsedItem | PreparedStudy],
     *,
     source: str,
     tagger: Tagger | None = None,
@@ -259,13 +305,13 @@ def load_items(
     """
     tagger = tagger or default_tagger()
     counts = counts if counts is not None else LoadCounts()
-    batch: list[Article] = []
+    batch: list[PreparedStudy] = []
 
     def flush() -> None:
         if not batch:
             return
         with database.session() as session:
-            write_batch(session, batch, source=source, tagger=tagger, counts=counts)
+            write_batch(session, batch, tagger=tagger, counts=counts)
             _record_progress(session, run_id, counts)
         if on_batch is not None:
             on_batch(len(batch))
@@ -274,6 +320,8 @@ def load_items(
     try:
         for item in items:
             if isinstance(item, Article):
+                item = prepare(item, source)
+            if isinstance(item, PreparedStudy):
                 batch.append(item)
                 if len(batch) >= batch_size:
                     flush()

@@ -50,6 +50,7 @@ MEDLINE_DATE = re.compile(r"(?P<year>\d{4})(?:\s+(?P<month>[A-Za-z]{3})[a-z]*)?"
 TRIAL_ID = re.compile(
     r"\b(NCT\d{8}|ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-\w]*\d{6,}|DRKS\d{8}|IRCT\d+N\d+"
     r"|CTRI/\d{4}/\d{2,3}/\d{6}|EUCTR\d{4}-\d{6}-\d{2}|jRCT[sw]?\d{6,})\b")
+_TRIAL_PREFIXES = ("NCT", "ISRCTN", "ACTRN", "ChiCTR", "DRKS", "IRCT", "CTRI/", "EUCTR", "jRCT")
 RETRACTED_TYPE = "Retracted Publication"
 # DataBankList also names sequence databases (GENBANK, PDB); only these are trial registries.
 TRIAL_REGISTRIES = frozenset({
@@ -58,17 +59,24 @@ TRIAL_REGISTRIES = frozenset({
 })
 
 # Decompression and parse errors that mean "this file is damaged".
-_DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error)
+DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 def _text(element: etree._Element | None) -> str:
-    """All text inside ``element``, inline markup (<i>, <sup>, MathML) kept as text."""
+    """All text inside ``element``, inline markup (<i>, <sup>, MathML) kept as text.
+
+    Runs of white space (pretty-printed files) fold to one space. Leaf
+    elements, the vast majority, skip the tree walk: this is the hot path.
+    """
     if element is None:
         return ""
-    return " ".join("".join(element.itertext()).split())
+    text = "".join(element.itertext()) if len(element) else (element.text or "")
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        return " ".join(text.split())
+    return text.strip()
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def open_binary(path: Path) -> IO[bytes]:
     handle = path.open("rb")
     if handle.read(2) == _GZIP_MAGIC:
         handle.close()
@@ -86,7 +94,7 @@ def _root_tag(stream: IO[bytes]) -> str | None:
             parser.feed(chunk)
             for _event, element in parser.read_events():
                 return etree.QName(element).localname
-    except (etree.XMLSyntaxError, *_DAMAGE):
+    except (etree.XMLSyntaxError, *DAMAGE):
         return None
     return None
 
@@ -141,33 +149,49 @@ def sort_date(iso: str | None, season: str | None = None) -> str | None:
     return f"{parts[0]}-{month}-{day}"
 
 
-def _authors(article: etree._Element) -> list[Author]:
+def _author(author: etree._Element) -> Author | None:
+    """One ``Author``, reading its children in a single pass."""
+    last = fore = initials = collective = None
+    affiliations: list[str] = []
+    for child in author:
+        tag = child.tag
+        if tag == "LastName":
+            last = _text(child)
+        elif tag == "ForeName":
+            fore = _text(child) or None
+        elif tag == "Initials":
+            initials = _text(child) or None
+        elif tag == "AffiliationInfo":
+            affiliation = child.find("Affiliation")
+            if affiliation is not None:
+                affiliations.append(_text(affiliation))
+        elif tag == "Affiliation":  # MEDLINE files before 2015
+            affiliations.append(_text(child))
+        elif tag == "CollectiveName":
+            collective = _text(child)
+    if collective:
+        return Author(collective_name=collective, affiliations=tuple(affiliations))
+    if not last:
+        return None
+    return Author(last_name=last, fore_name=fore, initials=initials,
+                  affiliations=tuple(affiliations))
+
+
+def _authors(author_list: etree._Element | None) -> list[Author]:
+    if author_list is None:
+        return []
     authors = []
-    for author in article.iterfind("AuthorList/Author"):
-        if author.get("ValidYN") == "N":
-            continue
-        affiliations = tuple(
-            _text(aff) for aff in author.iterfind("AffiliationInfo/Affiliation")
-        ) or tuple(_text(aff) for aff in author.iterfind("Affiliation"))
-        collective = author.find("CollectiveName")
-        if collective is not None:
-            authors.append(Author(collective_name=_text(collective), affiliations=affiliations))
-            continue
-        last = author.findtext("LastName")
-        if not last:
-            continue
-        authors.append(Author(
-            last_name=last.strip(),
-            fore_name=(author.findtext("ForeName") or "").strip() or None,
-            initials=(author.findtext("Initials") or "").strip() or None,
-            affiliations=affiliations,
-        ))
+    for node in author_list:
+        if node.tag == "Author" and node.get("ValidYN") != "N":
+            author = _author(node)
+            if author is not None:
+                authors.append(author)
     return authors
 
 
-def _mesh(citation: etree._Element) -> list[MeshHeading]:
+def _mesh(heading_list: etree._Element) -> list[MeshHeading]:
     headings = []
-    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
+    for heading in heading_list:
         descriptor = heading.find("DescriptorName")
         if descriptor is None:
             continue
@@ -182,12 +206,12 @@ def _mesh(citation: etree._Element) -> list[MeshHeading]:
     return headings
 
 
-def _pages(article: etree._Element) -> str | None:
-    medline_pages = article.findtext("Pagination/MedlinePgn")
-    if medline_pages and medline_pages.strip():
-        return medline_pages.strip()
-    start = (article.findtext("Pagination/StartPage") or "").strip()
-    end = (article.findtext("Pagination/EndPage") or "").strip()
+def _pages(pagination: etree._Element) -> str | None:
+    medline_pages = _text(pagination.find("MedlinePgn"))
+    if medline_pages:
+        return medline_pages
+    start = _text(pagination.find("StartPage"))
+    end = _text(pagination.find("EndPage"))
     if start:
         return f"{start}-{end}" if end and end != start else start
     return None
@@ -202,97 +226,135 @@ def _trial_ids(article: etree._Element, abstract: str) -> list[tuple[str, str]]:
         for accession in bank.iterfind("AccessionNumberList/AccessionNumber")
         if (accession.text or "").strip()
     ]
+    if not any(prefix in abstract for prefix in _TRIAL_PREFIXES):
+        return found
     known = {registry_id for registry_id, _ in found}
     found.extend((registry_id, "abstract") for registry_id in dict.fromkeys(
         TRIAL_ID.findall(abstract)) if registry_id not in known)
     return found
 
 
-def _article_ids(record: etree._Element) -> dict[str, str]:
+def _article_ids(pubmed_data: etree._Element) -> dict[str, str]:
     """The article's own ids, from PubmedData/ArticleIdList (never the ReferenceList)."""
     ids: dict[str, str] = {}
-    for article_id in record.iterfind("PubmedData/ArticleIdList/ArticleId"):
+    for article_id in pubmed_data.iterfind("ArticleIdList/ArticleId"):
         kind, value = article_id.get("IdType"), (article_id.text or "").strip()
         if kind and value:
             ids.setdefault(kind, value)
     return ids
 
 
+def _journal(journal: etree._Element) -> dict[str, object]:
+    """Title, abbreviation, volume, issue and publication date of ``Journal``."""
+    found: dict[str, object] = {}
+    for child in journal:
+        tag = child.tag
+        if tag == "Title":
+            found["journal"] = _text(child) or None
+        elif tag == "ISOAbbreviation":
+            found["journal_abbrev"] = _text(child) or None
+        elif tag == "JournalIssue":
+            for part in child:
+                if part.tag == "Volume":
+                    found["volume"] = _text(part) or None
+                elif part.tag == "Issue":
+                    found["issue"] = _text(part) or None
+                elif part.tag == "PubDate":
+                    found["year"], found["pub_date"] = _pub_date(part)
+    return found
+
+
+def _date_of(element: etree._Element) -> str | None:
+    return iso_date(element.findtext("Year"), element.findtext("Month"), element.findtext("Day"))
+
+
 def parse_citation(citation: etree._Element, record: etree._Element | None = None) -> Article:
-    """One ``MedlineCitation`` (and its ``PubmedArticle`` wrapper when there is one)."""
-    pmid = (citation.findtext("PMID") or "").strip()
+    """One ``MedlineCitation`` (and its ``PubmedArticle`` wrapper when there is one).
+
+    Children are read in one pass each rather than by repeated path lookups:
+    this function runs once per record of a 30,000-record file.
+    """
+    pmid = ""
+    article = None
+    date_revised = pmcid = None
+    mesh: list[MeshHeading] = []
+    keywords: list[str] = []
+    retracted_in = False
+    for child in citation:
+        tag = child.tag
+        if tag == "PMID":
+            pmid = (child.text or "").strip()
+        elif tag == "Article":
+            article = child
+        elif tag == "DateRevised":
+            date_revised = _date_of(child)
+        elif tag == "MeshHeadingList":
+            mesh = _mesh(child)
+        elif tag == "KeywordList":
+            keywords.extend(text for text in map(_text, child) if text)
+        elif tag == "CommentsCorrectionsList":
+            retracted_in = any(comment.get("RefType") == "RetractionIn" for comment in child)
+        elif tag == "OtherID" and pmcid is None:
+            value = (child.text or "").strip()
+            if value.startswith("PMC"):
+                pmcid = value.split()[0]
     if not pmid.isdigit():
         raise ValueError(f"record without a numeric PMID ({pmid!r})")
-    article = citation.find("Article")
     if article is None:
         raise ValueError("MedlineCitation without an Article element")
 
-    sections = [
-        AbstractSection(text=_text(node), label=node.get("Label") or None,
-                        category=node.get("NlmCategory") or None)
-        for node in article.iterfind("Abstract/AbstractText")
-    ]
-    sections = [section for section in sections if section.text]
-    journal = article.find("Journal")
-    issue = journal.find("JournalIssue") if journal is not None else None
-    year, pub_date = _pub_date(issue.find("PubDate") if issue is not None else None)
-    if year is None:
-        article_date = article.find("ArticleDate")
-        if article_date is not None:
-            year_text = article_date.findtext("Year")
-            year = int(year_text) if year_text and year_text.isdigit() else None
-            pub_date = iso_date(year_text, article_date.findtext("Month"),
-                                 article_date.findtext("Day"))
+    result = Article(pmid=pmid, title="", date_revised=date_revised, mesh=mesh,
+                     keywords=keywords)
+    vernacular_title = ""
+    article_date = None
+    elocation_doi = None
+    for child in article:
+        tag = child.tag
+        if tag == "ArticleTitle":
+            result.title = _text(child)
+        elif tag == "Journal":
+            for name, value in _journal(child).items():
+                setattr(result, name, value)
+        elif tag == "Abstract":
+            result.abstract = [
+                AbstractSection(text=text, label=node.get("Label") or None,
+                                category=node.get("NlmCategory") or None)
+                for node in child if node.tag == "AbstractText" and (text := _text(node))]
+        elif tag == "AuthorList":
+            result.authors = _authors(child)
+        elif tag == "Language":
+            language = _text(child)
+            if language:
+                result.languages.append(language)
+        elif tag == "PublicationTypeList":
+            result.publication_types = [_text(node) for node in child]
+        elif tag == "Pagination":
+            result.pages = _pages(child)
+        elif tag == "ELocationID":
+            if (elocation_doi is None and child.get("EIdType") == "doi"
+                    and child.get("ValidYN") != "N"):
+                elocation_doi = _text(child) or None
+        elif tag == "ArticleDate":
+            article_date = child
+        elif tag == "VernacularTitle":
+            vernacular_title = _text(child)
+    result.title = result.title or vernacular_title
+    if result.year is None and article_date is not None:
+        year_text = article_date.findtext("Year")
+        result.year = int(year_text) if year_text and year_text.isdigit() else None
+        result.pub_date = _date_of(article_date)
 
-    ids = _article_ids(record) if record is not None else {}
-    doi = ids.get("doi")
-    if not doi:
-        for location in article.iterfind("ELocationID"):
-            if location.get("EIdType") == "doi" and location.get("ValidYN") != "N":
-                doi = (location.text or "").strip() or None
-                break
-    pmcid = ids.get("pmc")
-    if not pmcid:
-        for other in citation.iterfind("OtherID"):
-            value = (other.text or "").strip()
-            if value.startswith("PMC"):
-                pmcid = value.split()[0]
-                break
-
-    publication_types = [_text(node) for node in
-                         article.iterfind("PublicationTypeList/PublicationType")]
-    retracted = RETRACTED_TYPE in publication_types or any(
-        comment.get("RefType") == "RetractionIn"
-        for comment in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"))
-    revised = citation.find("DateRevised")
-    title = _text(article.find("ArticleTitle")) or _text(article.find("VernacularTitle"))
-    result = Article(
-        pmid=pmid,
-        title=title,
-        abstract=sections,
-        doi=doi,
-        pmcid=pmcid,
-        journal=(_text(journal.find("Title")) or None) if journal is not None else None,
-        journal_abbrev=((journal.findtext("ISOAbbreviation") or "").strip() or None)
-        if journal is not None else None,
-        volume=((issue.findtext("Volume") or "").strip() or None) if issue is not None else None,
-        issue=((issue.findtext("Issue") or "").strip() or None) if issue is not None else None,
-        pages=_pages(article),
-        year=year,
-        pub_date=pub_date,
-        languages=[(node.text or "").strip() for node in article.iterfind("Language")
-                   if (node.text or "").strip()],
-        publication_status=(record.findtext("PubmedData/PublicationStatus") or None)
-        if record is not None else None,
-        date_revised=iso_date(revised.findtext("Year"), revised.findtext("Month"),
-                               revised.findtext("Day")) if revised is not None else None,
-        authors=_authors(article),
-        publication_types=publication_types,
-        mesh=_mesh(citation),
-        keywords=[_text(node) for node in citation.iterfind("KeywordList/Keyword")
-                  if _text(node)],
-        retracted=retracted,
-    )
+    if record is not None:
+        pubmed_data = record.find("PubmedData")
+        if pubmed_data is not None:
+            ids = _article_ids(pubmed_data)
+            result.doi = ids.get("doi")
+            pmcid = ids.get("pmc") or pmcid
+            status = pubmed_data.find("PublicationStatus")
+            result.publication_status = _text(status) or None if status is not None else None
+    result.doi = result.doi or elocation_doi
+    result.pmcid = pmcid
+    result.retracted = retracted_in or RETRACTED_TYPE in result.publication_types
     trials = _trial_ids(article, result.abstract_text)
     result.trial_ids = [registry_id for registry_id, _ in trials]
     result.trial_id_sources = dict(trials)
@@ -318,11 +380,10 @@ def iter_file(path: str | Path) -> Iterator[ParsedItem]:
     """
     path = Path(path)
     try:
-        with _open_binary(path) as stream:
-            root = _root_tag(stream)
-        with _open_binary(path) as stream:
+        root = sniff_root(path)
+        with open_binary(path) as stream:
             yield from _iter_stream(stream, str(path), root)
-    except _DAMAGE as exc:
+    except DAMAGE as exc:
         raise InputFileError(str(path), f"file is truncated or damaged: {exc}") from exc
     except OSError as exc:
         if isinstance(exc, gzip.BadGzipFile):
@@ -330,14 +391,27 @@ def iter_file(path: str | Path) -> Iterator[ParsedItem]:
         raise InputFileError(str(path), exc.strerror or str(exc)) from exc
 
 
-def iter_bytes(data: bytes, name: str = "<response>") -> Iterator[ParsedItem]:
-    """Records from PubMed XML held in memory (an efetch answer)."""
+def sniff_root(path: Path) -> str | None:
+    """The document element's name, from the first few kilobytes of the file."""
+    with open_binary(path) as stream:
+        return _root_tag(stream)
+
+
+def iter_bytes(data: bytes, name: str = "<response>", *, root: str | None = None,
+               line_offset: int = 0) -> Iterator[ParsedItem]:
+    """Records from PubMed XML held in memory (an efetch answer, a chunk of a file).
+
+    ``line_offset`` is added to reported line numbers when ``data`` is a chunk
+    cut from a larger file.
+    """
     if data[:2] == _GZIP_MAGIC:
         data = gzip.decompress(data)
-    yield from _iter_stream(io.BytesIO(data), name, _root_tag(io.BytesIO(data)))
+    root = root or _root_tag(io.BytesIO(data))
+    yield from _iter_stream(io.BytesIO(data), name, root, line_offset)
 
 
-def _item(element: etree._Element, name: str, last_pmid: str | None) -> ParsedItem:
+def _item(element: etree._Element, name: str, last_pmid: str | None,
+          line_offset: int = 0) -> ParsedItem:
     """The record one finished element stands for; a bad record becomes InvalidRecord."""
     tag = element.tag
     if tag == "PubmedBookArticle":
@@ -356,12 +430,14 @@ def _item(element: etree._Element, name: str, last_pmid: str | None) -> ParsedIt
     except ValueError as exc:
         pmid = (element.findtext("PMID") or element.findtext("MedlineCitation/PMID")
                 or "").strip() or None
-        where = f"line {element.sourceline}" if element.sourceline else "a record"
+        where = (f"line {element.sourceline + line_offset}" if element.sourceline
+                 else "a record")
         after = f", after PMID {last_pmid}" if last_pmid and not pmid else ""
         return InvalidRecord(pmid, f"{name}, {where}{after}: {exc}")
 
 
-def _iter_stream(stream: IO[bytes], name: str, root: str | None) -> Iterator[ParsedItem]:
+def _iter_stream(stream: IO[bytes], name: str, root: str | None,
+                 line_offset: int = 0) -> Iterator[ParsedItem]:
     if root is None:
         raise InputFileError(name, "not PubMed XML: no XML document element could be read")
     if root in ARTICLE_SET_ROOTS:
@@ -380,16 +456,16 @@ def _iter_stream(stream: IO[bytes], name: str, root: str | None) -> Iterator[Par
     )
     try:
         for _event, element in context:
-            item = _item(element, name, last_pmid)
+            item = _item(element, name, last_pmid, line_offset)
             if isinstance(item, Article):
                 last_pmid = item.pmid
             _release(element)
             yield item
     except etree.XMLSyntaxError as exc:
-        line = exc.position[0] if exc.position else None
+        line = exc.position[0] + line_offset if exc.position else None
         after = f" (after PMID {last_pmid})" if last_pmid else ""
         raise InputFileError(name, f"malformed XML{after}: {exc.msg}", line=line) from exc
-    except _DAMAGE as exc:
+    except DAMAGE as exc:
         after = f" after PMID {last_pmid}" if last_pmid else ""
         raise InputFileError(name, f"file is truncated or damaged{after}: "
                                    f"{exc or type(exc).__name__}") from exc

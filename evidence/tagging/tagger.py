@@ -1,0 +1,371 @@
+"""The rule-based tagger: one :class:`Article` in, one :class:`Tagging` out.
+
+Pipeline: split the title and abstract into sentences with spans; decide
+which sentences speak for the study (background vs. the study's own
+statements); scan each lexicon once over the normalised texts; decide the
+design (publication types, then MeSH, then text cues); then keep the
+matches the design's policy allows (study arms for primary studies, every
+mention for reviews), and read the numbers. Every label becomes a
+:class:`Tag` with its sentence, source, span and rule id.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from evidence.records import Article
+from evidence.tagging import quantities
+from evidence.tagging.matcher import TermMatcher
+from evidence.tagging.result import Tag, Tagging
+from evidence.tagging.rules import DesignCue, Lexicon, RuleSet, default_rules, normalise
+from evidence.tagging.sentences import (
+    BACKGROUND,
+    RESULTS,
+    TITLE,
+    UNLABELLED,
+    Sentence,
+    article_sentences,
+)
+from evidence.tagging.vocabulary import (
+    CONDITIONS,
+    DEVICES,
+    EVIDENCE_LEVEL,
+    INTERVENTIONS,
+    OUTCOMES,
+    PRIMARY_HUMAN_DESIGNS,
+)
+
+TAGGER_VERSION = "2026.11.1"
+
+# Every TAGS.md device is a needling device, so naming one names the intervention.
+DEVICE_INTERVENTION = "microneedling"
+# TAGS.md: FPHL counts as AGA; women with AGA are FPHL.
+AGA, FPHL = "androgenetic_alopecia", "female_pattern_hair_loss"
+_CODE_ORDER = {
+    kind: {code: i for i, code in enumerate(codes)}
+    for kind, codes in (
+        ("condition", CONDITIONS),
+        ("intervention", INTERVENTIONS),
+        ("device", DEVICES),
+        ("outcome", OUTCOMES),
+    )
+}
+# How far back from an intervention term to look for "did not respond to".
+_PRIOR_WINDOW = 80
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A lexicon match that passed its rule's own requires/unless checks."""
+
+    code: str
+    rule: str
+    sentence: int
+    offset: int  # start of the match within the normalised sentence
+
+
+class _Document:
+    """The sentences of one article with everything rules ask about them."""
+
+    def __init__(self, article: Article, rules: RuleSet) -> None:
+        self.article = article
+        self.rules = rules
+        self.sentences: list[Sentence] = article_sentences(article)
+        self.title_norm = normalise(article.title or "")
+        self.abstract_norm = normalise(article.abstract_text) if article.abstract else ""
+        self.norm: list[str] = [
+            (self.title_norm if s.source == TITLE else self.abstract_norm)[s.start : s.end]
+            for s in self.sentences
+        ]
+        context = rules.context
+        self.search = [bool(context["search_strategy"].search(text)) for text in self.norm]
+        self.counted = self._counted_sentences()
+        self._abstract_starts = [s.start for s in self.sentences if s.source == "abstract"]
+        self._first_abstract = next(
+            (i for i, s in enumerate(self.sentences) if s.source == "abstract"), len(self.sentences)
+        )
+
+    def _counted_sentences(self) -> list[bool]:
+        """Which sentences speak for the study rather than its background.
+
+        Labelled background sections are background (unless a sentence states
+        the study's aim); in unlabelled text, the sentences before the first
+        one about this record are background.
+        """
+        study = self.rules.context["study_statement"]
+        counted: list[bool] = []
+        seen_study = False
+        for sentence, text in zip(self.sentences, self.norm, strict=True):
+            if sentence.section == TITLE:
+                counted.append(True)
+                continue
+            is_study = bool(study.search(text))
+            if sentence.section == BACKGROUND:
+                counted.append(is_study)
+                seen_study = seen_study or is_study
+            elif sentence.section == UNLABELLED:
+                seen_study = seen_study or is_study
+                counted.append(seen_study)
+            else:
+                seen_study = True
+                counted.append(True)
+        return counted
+
+    def sentence_at(self, source: str, position: int) -> int | None:
+        """Index of the sentence containing ``position`` of the normalised source text."""
+        if source == TITLE:
+            first = self.sentences[0] if self.sentences else None
+            if first and first.source == TITLE and first.start <= position < first.end:
+                return 0
+            return None
+        slot = bisect_right(self._abstract_starts, position) - 1
+        if slot < 0:
+            return None
+        index = self._first_abstract + slot
+        return index if position < self.sentences[index].end else None
+
+    def scan(self, lexicon: Lexicon) -> list[_Hit]:
+        """Every match of ``lexicon`` in title and abstract, in reading order."""
+        hits: list[_Hit] = []
+        for source, text in ((TITLE, self.title_norm), ("abstract", self.abstract_norm)):
+            position = 0
+            matcher = lexicon.matcher
+            while True:
+                match = matcher.search(text, position)
+                if match is None:
+                    break
+                position = match.end()
+                index = self.sentence_at(source, match.start())
+                if index is None:
+                    continue
+                rule = lexicon.rule_for(match)
+                sentence_text = self.norm[index]
+                if (rule.requires and not rule.requires.search(sentence_text)) or (
+                    rule.unless and rule.unless.search(sentence_text)
+                ):
+                    # Another rule may still match inside this span.
+                    position = match.start() + 1
+                    continue
+                offset = match.start() - self.sentences[index].start
+                hits.append(_Hit(rule.code, rule.id, index, offset))
+                hits.extend(_Hit(code, rule.id, index, offset) for code in rule.implies)
+        return hits
+
+    def tag(self, kind: str, code: str, index: int, rule: str) -> Tag:
+        sentence = self.sentences[index]
+        return Tag(kind, code, sentence.text, sentence.source, sentence.start, sentence.end, rule)
+
+
+def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
+    """Tag one article with the TAGS.md labels, each with its provenance."""
+    rules = rules or default_rules()
+    doc = _Document(article, rules)
+    context = rules.context
+    tags: list[Tag] = []
+    result = Tagging(tagger_version=TAGGER_VERSION)
+
+    counted_text = [text if doc.counted[i] else "" for i, text in enumerate(doc.norm)]
+    people = quantities.sample_size(counted_text)
+
+    design, design_tag = _design(doc, people)
+    result.design = design
+    result.evidence_level = EVIDENCE_LEVEL[design]
+    primary = design in PRIMARY_HUMAN_DESIGNS
+
+    hits = {kind: doc.scan(lexicon) for kind, lexicon in rules.lexicons.items()}
+
+    def allowed(hit: _Hit, kind: str) -> bool:
+        i = hit.sentence
+        if doc.search[i]:
+            return False
+        if kind == "outcome":
+            if not doc.counted[i]:
+                return False
+            section = doc.sentences[i].section
+            return section in (RESULTS, TITLE) or not context["hedge"].search(doc.norm[i])
+        if kind == "condition":
+            return doc.counted[i] or not primary
+        # interventions and devices
+        if primary:
+            if not doc.counted[i]:
+                return False
+            before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
+            return not context["prior_treatment"].search(before)
+        return not context["established_treatment"].search(doc.norm[i])
+
+    chosen: dict[str, dict[str, _Hit]] = {}
+    for kind, kind_hits in hits.items():
+        first: dict[str, _Hit] = {}
+        for hit in kind_hits:
+            if hit.code not in first and allowed(hit, kind):
+                first[hit.code] = hit
+        chosen[kind] = first
+
+    for code, hit in chosen["device"].items():
+        chosen["intervention"].setdefault(
+            DEVICE_INTERVENTION, _Hit(DEVICE_INTERVENTION, f"intervention.{DEVICE_INTERVENTION}."
+                                      f"device.{code}", hit.sentence, hit.offset)
+        )
+    conditions = chosen["condition"]
+    if AGA in conditions and FPHL not in conditions:
+        for i, text in enumerate(doc.norm):
+            if doc.counted[i] and doc.sentences[i].section != TITLE and \
+                    context["female_participants"].search(text):
+                conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0)
+                break
+
+    relevant, relevant_index, relevant_rule = _relevance(doc, chosen["intervention"])
+    result.relevant = relevant
+    if relevant_index is not None:
+        tags.append(doc.tag("relevant", "true" if relevant else "false", relevant_index,
+                            relevant_rule))
+    if design_tag is not None:
+        tags.append(design_tag)
+
+    for kind, attribute in (("condition", "conditions"), ("intervention", "interventions"),
+                            ("device", "devices"), ("outcome", "outcomes")):
+        order = _CODE_ORDER[kind]
+        selected = sorted(chosen[kind].values(), key=lambda h: order[h.code])
+        setattr(result, attribute, [hit.code for hit in selected])
+        tags.extend(doc.tag(kind, hit.code, hit.sentence, hit.rule) for hit in selected)
+
+    _numbers(doc, result, tags, people, counted_text, primary)
+    result.tags = tags
+    return result
+
+
+def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | None]:
+    """Publication types, then MeSH, then the text cues, then the fallbacks."""
+    article, rules = doc.article, doc.rules.design
+    present = {ptype.strip().lower(): ptype for ptype in article.publication_types}
+    for ptype, design in rules.publication_types:
+        original = present.get(ptype.lower())
+        if original is not None:
+            return design, Tag("design", design, original, "publication_type", 0, len(original),
+                               f"design.{design}.publication_type")
+    mesh = {term.lower(): term for term in article.mesh_terms}
+    if rules.mesh_animals.lower() in mesh and rules.mesh_humans.lower() not in mesh:
+        term = mesh[rules.mesh_animals.lower()]
+        design = rules.animals_only_design
+        return design, Tag("design", design, term, "mesh", 0, len(term), f"design.{design}.mesh")
+    found = _first_cue(doc, people)
+    if found is not None:
+        cue, index = found
+        return cue.code, doc.tag("design", cue.code, index, cue.id)
+    if people is not None:
+        count, index = people
+        design = "case_report" if count <= 3 else "case_series"
+        return design, doc.tag("design", design, index, f"design.{design}.participants")
+    if not doc.sentences:
+        return "other", None
+    if not doc.article.abstract:  # a bare title says too little to call it a review
+        return "other", doc.tag("design", "other", 0, "design.other.no_abstract")
+    # No cue and nobody counted: a text about its own object ("this article
+    # presents ...") is "other"; one that only discusses the field is a review.
+    study = doc.rules.context["study_statement"]
+    describes_itself = any(
+        study.search(text) for i, text in enumerate(doc.norm) if doc.sentences[i].source != TITLE
+    )
+    design = "other" if describes_itself else "narrative_review"
+    return design, doc.tag("design", design, 0, f"design.{design}.fallback")
+
+
+def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCue, int] | None:
+    """The highest-priority design cue and its first qualifying sentence.
+
+    One scan over title and abstract collects every cue (overlapping matches
+    allowed, so a low-priority cue cannot hide a higher one); the cue order
+    of design.toml then decides.
+    """
+    cues = doc.rules.design.cues
+    best: tuple[int, int] | None = None  # (cue number, sentence index)
+    matcher = doc.rules.design.cue_matcher
+    for source, text in ((TITLE, doc.title_norm), ("abstract", doc.abstract_norm)):
+        position = 0
+        while (match := matcher.search(text, position)) is not None:
+            position = match.start() + 1
+            number = int(TermMatcher.group(match)[1:])
+            if best is not None and number >= best[0]:
+                continue
+            cue = cues[number]
+            if cue.code == "preclinical" and people is not None:
+                continue  # a study that counts its participants is not bench work
+            i = doc.sentence_at(source, match.start())
+            if i is None or (cue.title_only and source != TITLE):
+                continue
+            if not (cue.any_section or doc.counted[i]):
+                continue
+            if cue.unless and cue.unless.search(doc.norm[i]):
+                continue
+            best = (number, i)
+    return (cues[best[0]], best[1]) if best is not None else None
+
+
+def _relevance(doc: _Document, interventions: dict[str, _Hit]) -> tuple[bool, int | None, str]:
+    """Microneedling (as the design's policy counts it) used for hair loss or growth."""
+    context = doc.rules.context
+    has_title = bool(doc.sentences) and doc.sentences[0].source == TITLE
+    title_index = 0 if has_title else None
+    needling = interventions.get("microneedling")
+    if needling is None:
+        return False, title_index, "relevant.no_microneedling"
+    title = doc.norm[0] if has_title else ""
+    hair_in_title = bool(context["hair_context"].search(title))
+    if hair_in_title:
+        return True, 0, "relevant.title"
+    if context["other_indication"].search(title):
+        return False, title_index, "relevant.other_indication"
+    lexicon = doc.rules.lexicons["intervention"]
+    for i, text in enumerate(doc.norm):
+        if doc.search[i] or not context["hair_context"].search(text):
+            continue
+        for match in lexicon.matcher.finditer(text):
+            if lexicon.rule_for(match).code == "microneedling":
+                return True, i, "relevant.sentence"
+    return False, title_index, "relevant.no_hair_context"
+
+
+def _numbers(
+    doc: _Document,
+    result: Tagging,
+    tags: list[Tag],
+    people: tuple[int, int] | None,
+    counted_text: list[str],
+    primary: bool,
+) -> None:
+    """Sample size, needle depth, sessions and follow-up, with their sentences."""
+    if result.design != "preclinical":
+        if people is not None:
+            result.sample_size, index = people
+            tags.append(doc.tag("sample_size", str(result.sample_size), index,
+                                "sample_size.participants"))
+        elif result.design == "case_report":
+            index_or_none = quantities.single_case(counted_text)
+            if index_or_none is not None:
+                result.sample_size = 1
+                tags.append(doc.tag("sample_size", "1", index_or_none, "sample_size.single_case"))
+    depth = quantities.needle_depth(counted_text)
+    if depth is not None:
+        (low, high), index = depth
+        result.needle_depth_mm = (low, high)
+        tags.append(doc.tag("needle_depth_mm", f"{_number(low)}-{_number(high)}", index,
+                            "needle_depth_mm.stated"))
+    if "microneedling" in result.interventions:
+        found = quantities.sessions(counted_text)
+        if found is not None and found[0] is not None:
+            result.sessions, index = found[0], found[1]
+            tags.append(doc.tag("sessions", str(result.sessions), index, "sessions.stated"))
+    if primary:
+        follow = quantities.follow_up_weeks(counted_text)
+        if follow is not None:
+            weeks, index = follow
+            result.follow_up_weeks = float(weeks)
+            tags.append(doc.tag("follow_up_weeks", str(weeks), index, "follow_up_weeks.stated"))
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+__all__ = ["TAGGER_VERSION", "tag_article"]

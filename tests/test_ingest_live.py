@@ -1,0 +1,326 @@
+"""`run_ingest` end to end: real HTTP to the loopback fake, real parser, real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from evidence.db import Database, open_database
+from evidence.errors import EvidenceError, NetworkError
+from evidence.models import IngestRun, PendingPmid, Study
+from evidence.settings import Settings
+from ingest.eutils import EutilsClient
+from ingest.live import IngestSummary, run_ingest
+from ingest.load import Tagger
+from ingest.query import DEFAULT_QUERY
+from tests.fake_eutils import FakeEutils, Fault, make_records
+
+API_KEY = "live-test-key"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tagger() -> Tagger:
+    """The project's own tagger; these tests wait for it rather than fake it."""
+    import evidence.tagging as tagging
+
+    tag_article = getattr(tagging, "tag_article", None)
+    if tag_article is None:
+        pytest.skip("evidence.tagging.tag_article is not available yet")
+    return tag_article  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeEutils]:
+    with FakeEutils(make_records(1_200)) as fake:
+        yield fake
+
+
+def settings_for(server: FakeEutils, api_key: str | None = API_KEY) -> Settings:
+    return Settings(eutils_url=server.base_url, api_key=api_key, email="dev@example.org")
+
+
+def client_for(server: FakeEutils, **overrides: object) -> EutilsClient:
+    options: dict[str, object] = {"backoff_base": 0.01, "timeout": (2.0, 10.0)}
+    options.update(overrides)
+    return EutilsClient.from_settings(settings_for(server), **options)
+
+
+def ingest(database: Database, server: FakeEutils, tagger: Tagger, **kwargs: object
+           ) -> IngestSummary:
+    options: dict[str, object] = {"query": None, "max_records": None, "since": None,
+                                  "progress": False}
+    options.update(kwargs)
+    client = options.pop("client", None) or client_for(server)
+    return run_ingest(database, settings_for(server), client=client, tagger=tagger,
+                      **options)  # type: ignore[arg-type]
+
+
+def stored(database: Database) -> list[str]:
+    with database.session() as session:
+        return list(session.scalars(select(Study.pmid)))
+
+
+def pending(database: Database) -> list[str]:
+    with database.session() as session:
+        return list(session.scalars(select(PendingPmid.pmid)))
+
+
+def runs(database: Database) -> list[IngestRun]:
+    with database.session() as session:
+        return list(session.scalars(select(IngestRun).order_by(IngestRun.id)))
+
+
+# --------------------------------------------------------------- the run
+
+
+def test_full_ingest_stores_exactly_the_search(database: Database, server: FakeEutils,
+                                               tagger: Tagger) -> None:
+    summary = ingest(database, server, tagger)
+    pmids = stored(database)
+    assert sorted(pmids) == sorted(server.records)
+    assert len(pmids) == len(set(pmids))
+    assert (summary.found, summary.new, summary.updated, summary.failed) == (1200, 1200, 0, 0)
+    assert pending(database) == []
+    (run,) = runs(database)
+    assert (run.kind, run.status, run.query) == ("ingest", "succeeded", DEFAULT_QUERY)
+    assert (run.found, run.new) == (1200, 1200)
+    # One esearch (with history) and 500-record efetch batches, nothing else.
+    assert [r.endpoint for r in server.requests()] == ["esearch"] + ["efetch"] * 3
+    assert summary.requests == 4
+    assert all("WebEnv" in r.params for r in server.requests("efetch"))
+    assert server.max_in_flight == 1  # the prefetch never overlaps two requests
+    assert "found 1200, new 1200, updated 0, unchanged 0, failed 0" in str(summary)
+
+
+def test_second_run_is_unchanged_and_revisions_are_updates(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    ingest(database, server, tagger)
+    revised = sorted(server.records)[10]
+    server.revise(revised, title="Microneedling for alopecia areata: revised title",
+                  mdat=dt.date(2025, 2, 2))
+    summary = ingest(database, server, tagger)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1199)
+    with database.session() as session:
+        assert session.scalar(select(Study.title).where(Study.pmid == revised)) == \
+            "Microneedling for alopecia areata: revised title"
+        assert session.scalar(select(func.count()).select_from(Study)) == 1200
+
+
+def test_dry_run_reports_count_and_translation_and_writes_nothing(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    summary = ingest(database, server, tagger, dry_run=True, query="microneedling hair")
+    assert summary.dry_run and summary.found == 1200
+    assert summary.translation == "microneedling hair"
+    assert "1200 PubMed records match" in str(summary)
+    assert "microneedling hair" in str(summary)
+    assert stored(database) == [] and runs(database) == []
+    (request,) = server.requests()
+    assert request.params["retmax"] == "0"
+
+
+def test_unreachable_eutils_leaves_the_database_untouched(database: Database,
+                                                          tagger: Tagger) -> None:
+    with FakeEutils() as gone:
+        pass  # its port is closed now
+    settings = Settings(eutils_url=gone.base_url)
+    client = EutilsClient.from_settings(settings, max_tries=2, backoff_base=0.01,
+                                        timeout=(0.5, 0.5))
+    with pytest.raises(NetworkError) as info:
+        run_ingest(database, settings, query=None, max_records=None, since=None,
+                   progress=False, client=client, tagger=tagger)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "cannot reach PubMed E-utilities" in message
+    assert "evidence import" in message
+    assert gone.base_url in message
+    assert runs(database) == [] and stored(database) == [] and pending(database) == []
+
+
+def test_max_records_takes_the_most_recent(database: Database, server: FakeEutils,
+                                           tagger: Tagger) -> None:
+    summary = ingest(database, server, tagger, max_records=120)
+    newest = sorted(server.records, key=int, reverse=True)[:120]
+    assert sorted(stored(database)) == sorted(newest)
+    assert summary.new == 120 and summary.found == 1200
+    assert pending(database) == []
+
+
+def test_since_date_searches_the_modification_window(database: Database, server: FakeEutils,
+                                                     tagger: Tagger) -> None:
+    summary = ingest(database, server, tagger, since="2024-01-01",
+                     today=dt.date(2025, 12, 31))
+    expected = {r.pmid for r in server.records.values() if r.mdat >= dt.date(2024, 1, 1)}
+    assert set(stored(database)) == expected and expected
+    assert summary.found == len(expected)
+    request = server.requests("esearch")[0]
+    assert request.params["datetype"] == "mdat"
+    assert request.params["mindate"] == "2024/01/01"
+
+
+def test_since_last_fetches_only_what_changed(database: Database, server: FakeEutils,
+                                              tagger: Tagger) -> None:
+    first = ingest(database, server, tagger, since="last")  # no earlier run: everything
+    assert first.new == 1200
+    changed = sorted(server.records)[5]
+    server.revise(changed, title="Revised after the first run", mdat=dt.date.today())
+    summary = ingest(database, server, tagger, since="last")
+    assert (summary.found, summary.updated, summary.new) == (1, 1, 0)
+    request = server.requests("esearch")[-1]
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    assert request.params["mindate"] <= yesterday.strftime("%Y/%m/%d")
+
+
+def test_bad_since_is_a_clear_error(database: Database, server: FakeEutils,
+                                    tagger: Tagger) -> None:
+    with pytest.raises(EvidenceError, match="--since 'yesterday'"):
+        ingest(database, server, tagger, since="yesterday")
+    assert server.requests() == []
+
+
+def test_search_over_9999_is_split_by_date_and_fully_stored(database: Database,
+                                                            tagger: Tagger) -> None:
+    records = make_records(10_400)
+    with FakeEutils(records) as fake:
+        summary = ingest(database, fake, tagger)
+    pmids = stored(database)
+    assert len(pmids) == len(set(pmids)) == 10_400
+    assert set(pmids) == {r.pmid for r in records}
+    assert summary.found == 10_400 and summary.warnings == []
+    dated = [r for r in fake.requests("esearch") if "mindate" in r.params]
+    assert len(dated) >= 2 and all(r.params["datetype"] == "edat" for r in dated)
+
+
+# ------------------------------------------------------------ recovering
+
+
+def test_history_expiry_mid_run_reposts_the_rest(database: Database, server: FakeEutils,
+                                                 tagger: Tagger) -> None:
+    # The first efetch passes; the second finds its history gone.
+    server.add_faults("efetch", Fault.slow(0), Fault.history_expired())
+    summary = ingest(database, server, tagger)
+    assert sorted(stored(database)) == sorted(server.records)
+    assert summary.new == 1200 and summary.failed == 0
+    (post,) = server.requests("epost")
+    assert len(post.params["id"].split(",")) == 700  # what was left after one batch
+    assert pending(database) == []
+
+
+def test_network_failure_mid_run_keeps_batches_and_the_next_run_finishes(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    server.add_faults("efetch", Fault.slow(0), *[Fault.server_error(503)] * 2)
+    with pytest.raises(NetworkError, match="run `evidence ingest` again"):
+        ingest(database, server, tagger, client=client_for(server, max_tries=2))
+    assert len(stored(database)) == 500
+    assert len(pending(database)) == 700
+    assert runs(database)[0].status == "failed"
+
+    summary = ingest(database, server, tagger)
+    pmids = stored(database)
+    assert sorted(pmids) == sorted(server.records) and len(pmids) == len(set(pmids))
+    assert summary.resumed == 700 and summary.new == 700 and summary.unchanged == 500
+    assert pending(database) == []
+    assert [run.status for run in runs(database)] == ["failed", "succeeded"]
+
+
+def test_records_pubmed_no_longer_returns_are_counted_failed(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    lost = sorted(server.records)[3]
+    server.unfetchable.add(lost)
+    summary = ingest(database, server, tagger)
+    assert summary.failed == 1 and summary.new == 1199
+    assert any(lost in error for error in summary.errors)
+    assert lost not in stored(database)
+    assert pending(database) == []  # not retried forever
+    # It was asked for once more by id before giving up.
+    assert any(r.params.get("id") == lost for r in server.requests("efetch"))
+
+
+# ------------------------------------------------------ the command line
+
+
+def test_cli_ingest_through_click(tmp_path: Path, server: FakeEutils, tagger: Tagger) -> None:
+    from click.testing import CliRunner
+
+    from evidence.cli import main
+
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", "--eutils-url", server.base_url, "--db", db_url,
+                                  "--api-key", API_KEY, "--max", "50"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "new 50" in result.output
+    database = open_database(db_url)
+    try:
+        assert len(stored(database)) == 50
+    finally:
+        database.dispose()
+    dry = runner.invoke(main, ["ingest", "--dry-run", "--eutils-url", server.base_url,
+                               "--db", db_url, "--query", "microneedling[tiab]"],
+                        catch_exceptions=False)
+    assert dry.exit_code == 0 and "1200 PubMed records match" in dry.output
+
+
+def _evidence_command() -> list[str]:
+    script = Path(sys.executable).with_name("evidence")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "evidence.cli"]
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NCBI_API_KEY", "NCBI_EMAIL", "EVIDENCE_DB_URL", "EVIDENCE_EUTILS_URL")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def test_sigkill_mid_run_then_rerun_stores_exact_set(tmp_path: Path, tagger: Tagger) -> None:
+    records = make_records(3_000)
+    db_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    with FakeEutils(records, response_delay=0.05) as fake:
+        command = [*_evidence_command(), "ingest", "--eutils-url", fake.base_url,
+                   "--db", db_url, "--api-key", API_KEY]
+        process = subprocess.Popen(command, env=_environment(), cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while len(fake.requests("efetch")) < 3 and process.poll() is None:
+                assert time.monotonic() < deadline, "the ingest never reached its 3rd batch"
+                time.sleep(0.01)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == -signal.SIGKILL
+
+        database = open_database(db_url)
+        try:
+            partial = stored(database)
+            assert 0 < len(partial) < 3_000  # really killed in the middle
+            assert len(pending(database)) == 3_000 - len(partial)
+        finally:
+            database.dispose()
+
+        rerun = subprocess.run(command, env=_environment(), cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+    database = open_database(db_url)
+    try:
+        pmids = stored(database)
+        assert len(pmids) == len(set(pmids)) == 3_000
+        assert set(pmids) == {r.pmid for r in records}
+        assert pending(database) == []
+        assert [run.status for run in runs(database)] == ["interrupted", "succeeded"]
+    finally:
+        database.dispose()
