@@ -162,9 +162,11 @@ def ingest_command(query: str | None, max_records: int | None, since: str | None
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Studies per transaction.")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes that parse and tag: 0 decides by file size, 1 parses in-process.")
 @_common
 @_guarded
-def import_command(paths: tuple[Path, ...], batch_size: int, db_url: str | None,
+def import_command(paths: tuple[Path, ...], batch_size: int, jobs: int, db_url: str | None,
                    debug: bool) -> None:
     """Import PubMed XML (.xml, .xml.gz: efetch, baseline, update files) or MEDLINE/.nbib."""
     from ingest.files import import_files
@@ -172,6 +174,7 @@ def import_command(paths: tuple[Path, ...], batch_size: int, db_url: str | None,
     database = _open(Settings.from_sources(db_url=db_url, debug=debug))
     with _progress(None, "rec", "importing") as bar:
         summary = import_files(database, list(paths), batch_size=batch_size,
+                               parallel=None if jobs == 0 else jobs > 1, workers=jobs or None,
                                on_batch=bar.update,
                                on_error=lambda line: bar.write(f"evidence: {line}",
                                                                file=sys.stderr))
@@ -179,7 +182,7 @@ def import_command(paths: tuple[Path, ...], batch_size: int, db_url: str | None,
     click.echo(f"{summary.files} file(s): {counts.new} new, {counts.updated} updated, "
                f"{counts.unchanged} unchanged, {counts.deleted} deleted, "
                f"{counts.skipped} skipped, {counts.failed} failed")
-    if not summary.ok:
+    if not summary.ok or counts.failed:
         sys.exit(1)
 
 
@@ -292,10 +295,11 @@ def eval_command(gold: tuple[Path, ...], as_json: bool, check_targets: bool,
 
     Without --db the records go into a temporary SQLite database.
     """
-    from evidence.gold import evaluate_gold
+    from evidence.gold import evaluate_gold, report_as_dict
 
     report = evaluate_gold(list(gold), db_url=db_url)
-    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.format_text())
+    click.echo(json.dumps(report_as_dict(report), indent=2) if as_json
+               else report.format_text())
     if check_targets and report.failures():
         _fail("below target: " + "; ".join(report.failures()))
 

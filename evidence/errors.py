@@ -12,6 +12,7 @@ class InputFileError(EvidenceError):
 
     def __init__(self, path: str, reason: str, *, line: int | None = None,
                  pmid: str | None = None) -> None:
+        reason = " ".join(reason.split())  # parser messages may span lines; ours is one
         self.path, self.reason, self.line, self.pmid = path, reason, line, pmid
         where = path + (f", line {line}" if line else "") + (f", PMID {pmid}" if pmid else "")
         super().__init__(f"{where}: {reason}")

@@ -136,3 +136,19 @@ def evaluate_gold(paths: list[Path], *, db_url: str | None = None) -> Any:
     pairs = [(record["labels"], tagging_from_record(stored[str(record["pmid"])]))
              for record in gold if str(record["pmid"]) in stored]
     return score(pairs)
+
+
+def report_as_dict(report: Any) -> dict[str, Any]:
+    """The evaluation report as JSON-ready data: flat metrics, per-code scores, misses."""
+    return {
+        "records": report.records,
+        "metrics": {name: round(value, 4) for name, value in report.metrics().items()},
+        "per_code": {
+            field: {code: {"precision": round(prf.precision, 4), "recall": round(prf.recall, 4),
+                           "f1": round(prf.f1, 4), "tp": prf.tp, "fp": prf.fp, "fn": prf.fn}
+                    for code, prf in sorted(codes.items())}
+            for field, codes in report.codes.items()},
+        "numbers": {name: {"exact": round(exact.rate, 4), "hits": exact.hits,
+                           "total": exact.total} for name, exact in report.numbers.items()},
+        "failures": report.failures(),
+    }

@@ -28,8 +28,8 @@ class ImportSummary:
         return not self.failed_files
 
 
-def iter_path(path: Path, *, parallel: bool | None = None, source: str = ""
-              ) -> Iterator[ParsedItem | PreparedStudy]:
+def iter_path(path: Path, *, parallel: bool | None = None, source: str = "",
+              workers: int | None = None) -> Iterator[ParsedItem | PreparedStudy]:
     """Records of one file, chosen by content: XML (plain or gzip) or MEDLINE text.
 
     A large XML file is parsed and tagged on every core (``parallel=None``
@@ -40,7 +40,7 @@ def iter_path(path: Path, *, parallel: bool | None = None, source: str = ""
     if parallel is None:
         parallel = should_parallelise(path)
     if parallel:
-        return parse_file_parallel(path, source=source or f"file:{path.name}")
+        return parse_file_parallel(path, source=source or f"file:{path.name}", workers=workers)
     return pubmed_xml.iter_file(path)
 
 
@@ -53,6 +53,7 @@ def import_files(
     on_batch: Callable[[int], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     parallel: bool | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import each file in turn; a bad file is reported and the others still load.
 
@@ -69,7 +70,8 @@ def import_files(
             if tagger is not None:  # a caller's own tagger runs in this process
                 parallel = False
             source = f"file:{path.name}"
-            load_items(database, iter_path(path, parallel=parallel, source=source),
+            load_items(database, iter_path(path, parallel=parallel, source=source,
+                                           workers=workers),
                        source=source, tagger=tagger, batch_size=batch_size,
                        run_id=run_id, counts=counts, on_batch=on_batch, on_error=on_error)
         except InputFileError as exc:

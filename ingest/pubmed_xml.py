@@ -85,8 +85,17 @@ def open_binary(path: Path) -> IO[bytes]:
     return handle
 
 
+class _Unreadable(str):
+    """Why the document element could not be read (an XML or decoding fault)."""
+
+
 def _root_tag(stream: IO[bytes]) -> str | None:
-    """The name of the document element, read from the first bytes only."""
+    """The name of the document element, read from the first bytes only.
+
+    Returns an :class:`_Unreadable` reason instead when the first bytes are
+    not well-formed XML, so the error can say what is wrong (an encoding
+    fault reads very differently from "not PubMed").
+    """
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
                                  load_dtd=False)
     try:
@@ -94,7 +103,9 @@ def _root_tag(stream: IO[bytes]) -> str | None:
             parser.feed(chunk)
             for _event, element in parser.read_events():
                 return etree.QName(element).localname
-    except (etree.XMLSyntaxError, *DAMAGE):
+    except etree.XMLSyntaxError as exc:
+        return _Unreadable(exc.msg)
+    except DAMAGE:
         return None
     return None
 
@@ -438,6 +449,8 @@ def _item(element: etree._Element, name: str, last_pmid: str | None,
 
 def _iter_stream(stream: IO[bytes], name: str, root: str | None,
                  line_offset: int = 0) -> Iterator[ParsedItem]:
+    if isinstance(root, _Unreadable):
+        raise InputFileError(name, f"not readable as XML: {root}")
     if root is None:
         raise InputFileError(name, "not PubMed XML: no XML document element could be read")
     if root in ARTICLE_SET_ROOTS:

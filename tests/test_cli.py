@@ -138,6 +138,17 @@ def test_bad_file_is_one_clear_line_and_exit_1(db_url, tmp_path: Path):
     assert "4 new" in result.stdout  # the good file still loaded
 
 
+def test_unreadable_records_are_reported_and_exit_1(db_url, tmp_path: Path):
+    text = Path(EDGE).read_text(encoding="utf-8")
+    path = tmp_path / "one-bad.xml"
+    path.write_text(text.replace('<PMID Version="1">90000002</PMID>', ""), encoding="utf-8")
+    result = run("import", "--db", db_url, str(path))
+    assert result.exit_code == 1
+    assert "3 new" in result.stdout and "1 failed" in result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"evidence: {path}, line ") and "PMID" in line
+
+
 def test_usage_error_exits_2():
     assert run("export", "--format", "pdf").exit_code == 2
     assert run("import").exit_code == 2

@@ -143,8 +143,18 @@ def test_not_pubmed_xml_is_refused_with_the_root_element(tmp_path):
 def test_not_xml_at_all(tmp_path):
     junk = tmp_path / "notes.xml"
     junk.write_text("just some notes, no markup\n")
-    with pytest.raises(InputFileError, match=r"notes\.xml: not PubMed XML"):
+    with pytest.raises(InputFileError, match=r"notes\.xml: not readable as XML: Start tag"):
         list(iter_file(junk))
+
+
+def test_wrong_encoding_says_so_with_the_line(tmp_path):
+    latin = tmp_path / "latin.xml"
+    latin.write_bytes((FIXTURES / "edge_cases.xml").read_text(encoding="utf-8")
+                      .encode("latin-1", errors="replace"))
+    with pytest.raises(InputFileError) as failure:
+        list(iter_file(latin))
+    assert str(failure.value).startswith(f"{latin}: not readable as XML: ")
+    assert "encoding" in str(failure.value) and "line 27" in str(failure.value)
 
 
 def test_malformed_xml_names_file_line_and_last_good_pmid(tmp_path):

@@ -1,0 +1,79 @@
+"""`evidence import` killed with SIGKILL at random moments, then run again.
+
+After every kill the database must be consistent (`evidence check`); after the
+final run it must hold exactly the file's studies, each once.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from evidence.db import open_database
+from evidence.integrity import check_database
+from evidence.models import AuthorRow, Study
+from tests.corpus import write_corpus
+
+EVIDENCE = str(Path(sys.executable).with_name("evidence"))
+RECORDS = 1200
+
+
+def _stored(db_url: str) -> tuple[list[str], int]:
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            pmids = list(session.scalars(select(Study.pmid)))
+            authors = session.scalar(select(func.count()).select_from(AuthorRow)) or 0
+        return pmids, authors
+    finally:
+        database.dispose()
+
+
+def _check(db_url: str) -> list[str]:
+    database = open_database(db_url)
+    try:
+        return check_database(database)
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["in-process", "worker-processes"])
+def test_sigkill_at_random_points_then_rerun_gives_exact_counts(db_url, tmp_path: Path,
+                                                                  jobs: str):
+    corpus = tmp_path / "corpus.xml"
+    expected = write_corpus(corpus, RECORDS)
+    command = [EVIDENCE, "import", "--db", db_url, "--jobs", jobs, "--batch-size", "50",
+               str(corpus)]
+    rng = random.Random(f"{jobs}:{db_url.split(':')[0]}")
+    kills = 0
+    for round_number in range(3):
+        # Kill once the import has stored a random share of this round's work, plus a
+        # random few milliseconds so the kill lands anywhere inside the next batch.
+        stored_before = len(_stored(db_url)[0])
+        target = stored_before + rng.randint(1, (RECORDS - stored_before) // (4 - round_number))
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while process.poll() is None and len(_stored(db_url)[0]) < target:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.05))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        assert _check(db_url) == [], "inconsistent after SIGKILL"
+        stored, _ = _stored(db_url)
+        assert len(stored) == len(set(stored)) <= RECORDS
+    final = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert final.returncode == 0, final.stderr
+    stored, authors = _stored(db_url)
+    assert sorted(stored) == sorted(expected)
+    # the template's four articles have 3, 1, 1 and 0 authors
+    assert authors == sum((3, 1, 1, 0)[index % 4] for index in range(RECORDS))
+    assert _check(db_url) == []
+    assert kills >= 1, "the import finished before any kill: make the corpus larger"
