@@ -11,11 +11,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from evidence.labels import (
+    DESIGN_LABELS,
+    EVIDENCE_LEVELS,
+    INTERVENTION_LABELS,
+    OUTCOME_LABELS,
+    label,
+)
 from evidence.models import (
     AuthorRow,
     IngestRun,
@@ -26,6 +33,9 @@ from evidence.models import (
     TagRow,
     TrialIdRow,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Export records are assembled this many studies at a time: bounded memory for
 # any result size, few round trips.
@@ -269,10 +279,13 @@ class DatabaseStats:
 
 
 def _tag_counts(session: Session, kind: str, study_filter: StudyFilter) -> dict[str, int]:
-    statement = (select(TagRow.code, func.count(func.distinct(TagRow.study_id)))
-                 .join(Study, Study.id == TagRow.study_id).where(TagRow.kind == kind)
-                 .group_by(TagRow.code).order_by(func.count(func.distinct(TagRow.study_id))
-                                                 .desc(), TagRow.code))
+    # An alias, so the filter's EXISTS (... FROM tags ...) subqueries do not
+    # correlate with the outer tags table (which left them with no FROM).
+    tag = aliased(TagRow)
+    statement = (select(tag.code, func.count(func.distinct(tag.study_id)))
+                 .join(Study, Study.id == tag.study_id).where(tag.kind == kind)
+                 .group_by(tag.code).order_by(func.count(func.distinct(tag.study_id))
+                                              .desc(), tag.code))
     statement = apply_filter(statement, study_filter, _dialect(session))
     return {code: count for code, count in session.execute(statement)}
 
@@ -312,3 +325,251 @@ def database_stats(session: Session, study_filter: StudyFilter = StudyFilter()) 
 
 def recent_runs(session: Session, limit: int = 20) -> list[IngestRun]:
     return list(session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(limit)))
+
+
+# --------------------------------------------------------------------------- dashboard
+# Summaries the dashboard draws. Each takes a session and the same StudyFilter
+# as the exports, so a chart and a download of "the same filters" agree. pandas is
+# imported inside the functions that build DataFrames: the CLI never needs it.
+
+#: Designs the headline counts as meta-analyses: systematic reviews sit at
+#: the same evidence level (TAGS.md), and a practitioner looks for both first.
+META_ANALYSIS_DESIGNS = ("meta_analysis", "systematic_review")
+#: Table sorts offered by :func:`study_table` (the keys of :data:`SORTS`).
+TABLE_SORTS = tuple(SORTS)
+#: SQLite's default bound-parameter limit is well above this; chunking keeps
+#: ``IN (...)`` lists bounded on every backend.
+_ID_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The Overview's headline figures for one filter."""
+
+    studies: int
+    rcts: int
+    meta_analyses: int
+    participants: int
+    min_year: int | None
+    max_year: int | None
+    last_update: dt.datetime | None
+
+
+def last_update(session: Session) -> dt.datetime | None:
+    """When the data last changed: the later of the last successful run and the last write."""
+    last_run = session.scalar(select(func.max(IngestRun.finished_at))
+                              .where(IngestRun.status == "succeeded"))
+    last_write = session.scalar(select(func.max(Study.updated_at)))
+    return max((value for value in (last_run, last_write) if value), default=None)
+
+
+def data_version(session: Session) -> str:
+    """A short string that changes whenever stored data changes, for cache keys.
+
+    Counting studies and taking the latest write catches inserts, updates and
+    deletions (a delete lowers the count); the latest run id and its finish
+    time catch a run that changed nothing but still belongs on the Data page.
+    All four come from indexed columns or primary keys, so this is cheap
+    enough to run on every page render.
+    """
+    count, latest = session.execute(select(func.count(Study.id), func.max(Study.updated_at))).one()
+    run_id, finished = session.execute(
+        select(func.max(IngestRun.id), func.max(IngestRun.finished_at))).one()
+    return f"{count}|{latest}|{run_id}|{finished}"
+
+
+def headline(session: Session, study_filter: StudyFilter = StudyFilter()) -> Headline:
+    """Studies, RCTs, meta-analyses (incl. systematic reviews), participants, years."""
+    row = session.execute(apply_filter(select(
+        func.count(Study.id),
+        func.count(Study.id).filter(Study.design == "rct"),
+        func.count(Study.id).filter(Study.design.in_(META_ANALYSIS_DESIGNS)),
+        func.coalesce(func.sum(Study.sample_size), 0),
+        func.min(Study.year), func.max(Study.year),
+    ), study_filter, _dialect(session))).one()
+    return Headline(studies=row[0], rcts=row[1], meta_analyses=row[2], participants=int(row[3]),
+                    min_year=row[4], max_year=row[5], last_update=last_update(session))
+
+
+def studies_per_year(session: Session, study_filter: StudyFilter = StudyFilter()
+                ) -> pd.DataFrame:
+    """DataFrame ``year, design, design_label, studies``: studies per year by design.
+
+    Studies without a year are left out (they cannot be placed on the axis).
+    """
+    import pandas as pd
+
+    # No "year IS NOT NULL" in SQL: SQLite would walk the year index and look
+    # every row up; one pass over the table is several times faster.
+    statement = apply_filter(
+        select(Study.year, Study.design, func.count(Study.id))
+        .group_by(Study.year, Study.design).order_by(Study.year, Study.design),
+        study_filter, _dialect(session))
+    rows = [(int(year), design, label(design), count)
+            for year, design, count in session.execute(statement) if year is not None]
+    return pd.DataFrame(rows, columns=["year", "design", "design_label", "studies"])
+
+
+def pyramid_counts(session: Session, study_filter: StudyFilter = StudyFilter()
+                ) -> pd.DataFrame:
+    """DataFrame ``level, designs, studies`` for evidence levels 1 (top) to 5.
+
+    Every level is present, with 0 studies when none match, so the pyramid
+    keeps its shape; ``designs`` names the designs of that level (TAGS.md).
+    """
+    import pandas as pd
+
+    counts = dict(session.execute(apply_filter(
+        select(Study.evidence_level, func.count(Study.id)).group_by(Study.evidence_level),
+        study_filter, _dialect(session))).all())
+    rows = []
+    for level in range(1, 6):
+        designs = ", ".join(label(code) for code, lvl in EVIDENCE_LEVELS.items() if lvl == level)
+        rows.append((level, designs, int(counts.get(level, 0))))
+    return pd.DataFrame(rows, columns=["level", "designs", "studies"])
+
+
+def outcome_frequency(session: Session, study_filter: StudyFilter = StudyFilter()
+                ) -> pd.DataFrame:
+    """DataFrame ``outcome, outcome_label, studies``: how many studies measured each outcome."""
+    import pandas as pd
+
+    rows = [(code, label(code), count)
+            for code, count in _tag_counts(session, "outcome", study_filter).items()]
+    return pd.DataFrame(rows, columns=["outcome", "outcome_label", "studies"])
+
+
+def evidence_map(session: Session, study_filter: StudyFilter = StudyFilter()
+                ) -> pd.DataFrame:
+    """DataFrame ``intervention, outcome, *_label, studies, best_level``.
+
+    One row per intervention x outcome pair that at least one filtered study
+    has both of; ``best_level`` is the lowest (strongest) evidence level
+    among those studies. Pairs with no study are absent, and so are outcome
+    codes outside TAGS.md (the tagger rejects them anyway).
+    """
+    import pandas as pd
+
+    arm = aliased(TagRow)
+    outcome = aliased(TagRow)
+    statement = (
+        select(arm.code, outcome.code, func.count(func.distinct(Study.id)),
+               func.min(Study.evidence_level))
+        .select_from(Study)
+        .join(arm, and_(arm.study_id == Study.id, arm.kind == "intervention"))
+        # Naming the codes lets SQLite seek ix_tags_kind_code_study on
+        # (kind, code, study_id) per study; with kind alone it scanned every
+        # outcome tag for every study (quadratic: 21 s at 10,000 studies).
+        .join(outcome, and_(outcome.study_id == Study.id, outcome.kind == "outcome",
+                            outcome.code.in_(list(OUTCOME_LABELS))))
+        .group_by(arm.code, outcome.code).order_by(arm.code, outcome.code))
+    statement = apply_filter(statement, study_filter, _dialect(session))
+    rows = [(arm_code, label(arm_code), outcome_code, label(outcome_code), count, int(best))
+            for arm_code, outcome_code, count, best in session.execute(statement)]
+    return pd.DataFrame(rows, columns=["intervention", "intervention_label", "outcome",
+                                       "outcome_label", "studies", "best_level"])
+
+
+def evidence_map_table(session: Session, study_filter: StudyFilter = StudyFilter()
+                       ) -> pd.DataFrame:
+    """The evidence map as a wide table to take away: interventions x outcomes.
+
+    Cells read ``"5 (level 2)"``: the number of studies and their best level;
+    empty when no study has that pair. Rows and columns follow TAGS.md order.
+    """
+    import pandas as pd
+
+    cells = evidence_map(session, study_filter)
+    table = pd.DataFrame("", index=list(INTERVENTION_LABELS.values()),
+                         columns=list(OUTCOME_LABELS.values()))
+    for row in cells.itertuples(index=False):
+        table.loc[row.intervention_label, row.outcome_label] = (
+            f"{row.studies} (level {row.best_level})")
+    table.index.name = "intervention"
+    return table.loc[(table != "").any(axis=1)]
+
+
+def summary_by_design(session: Session, study_filter: StudyFilter = StudyFilter()
+                ) -> pd.DataFrame:
+    """DataFrame, one row per design in TAGS.md order (strongest first), designs
+    with no study left out: level, studies, studies with a sample size,
+    participants, first and last year, retracted."""
+    import pandas as pd
+
+    statement = apply_filter(select(
+        Study.design, func.count(Study.id), func.count(Study.sample_size),
+        func.coalesce(func.sum(Study.sample_size), 0), func.min(Study.year), func.max(Study.year),
+        func.count(Study.id).filter(Study.retracted.is_(True)),
+    ).group_by(Study.design), study_filter, _dialect(session))
+    found = {row[0]: row[1:] for row in session.execute(statement)}
+    order = [*DESIGN_LABELS, *sorted(set(found) - set(DESIGN_LABELS))]
+    rows = []
+    for design in order:
+        if design not in found:
+            continue
+        studies, with_n, participants, first, last, retracted = found[design]
+        rows.append((DESIGN_LABELS.get(design, design), EVIDENCE_LEVELS.get(design), studies,
+                     with_n, int(participants), first, last, retracted))
+    return pd.DataFrame(rows, columns=["design", "evidence_level", "studies",
+                                       "with_sample_size", "participants", "first_year",
+                                       "last_year", "retracted"])
+
+
+#: Columns of :func:`study_table`, in display order.
+STUDY_TABLE_COLUMNS = ("pmid", "year", "title", "design", "evidence_level", "sample_size",
+                       "outcomes", "interventions", "retracted")
+
+
+def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
+                sort: str = "year", limit: int | None = None) -> pd.DataFrame:
+    """DataFrame of the filtered studies, one row each, sorted by ``sort`` (see :data:`SORTS`).
+
+    ``design`` and the outcome/intervention lists are human labels (lists
+    joined with ``"; "``), ready to show; ``pmid`` identifies the row.
+    ``limit`` bounds what a page has to send to the browser; the database
+    does the sorting so the first rows are the right ones.
+    """
+    import pandas as pd
+
+    ids = filtered_ids(session, study_filter, sort=sort, limit=limit)
+    studies: dict[int, tuple[Any, ...]] = {}
+    codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"outcome": [],
+                                                                  "intervention": []})
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start:start + _ID_CHUNK]
+        for row in session.execute(
+                select(Study.id, Study.pmid, Study.year, Study.title, Study.design,
+                       Study.evidence_level, Study.sample_size, Study.retracted)
+                .where(Study.id.in_(chunk))):
+            studies[row[0]] = tuple(row[1:])
+        for study_id, kind, code in session.execute(
+                select(TagRow.study_id, TagRow.kind, TagRow.code)
+                .where(TagRow.study_id.in_(chunk),
+                       TagRow.kind.in_(("outcome", "intervention")))
+                .order_by(TagRow.study_id, TagRow.id)):
+            held = codes[study_id][kind]
+            if code not in held:
+                held.append(code)
+    rows = []
+    for study_id in ids:
+        pmid, year, title, design, level, sample_size, retracted = studies[study_id]
+        tagged = codes.get(study_id, {"outcome": [], "intervention": []})
+        rows.append((pmid, year, title, label(design), level, sample_size,
+                     "; ".join(label(code) for code in tagged["outcome"]),
+                     "; ".join(label(code) for code in tagged["intervention"]),
+                     bool(retracted)))
+    frame = pd.DataFrame(rows, columns=list(STUDY_TABLE_COLUMNS))
+    return frame.astype({"year": "Int64", "sample_size": "Int64", "evidence_level": "Int64"})
+
+
+def year_bounds(session: Session) -> tuple[int | None, int | None]:
+    """The earliest and latest publication year stored, for the year-range widget."""
+    first, last = session.execute(select(func.min(Study.year), func.max(Study.year))).one()
+    return first, last
+
+
+def stored_tagger_versions(session: Session) -> dict[str, int]:
+    """Studies per tagger version, so a page can say which tagger labelled the data."""
+    return {str(version): count for version, count in session.execute(
+        select(Study.tagger_version, func.count(Study.id)).group_by(Study.tagger_version)
+        .order_by(func.count(Study.id).desc()))}
