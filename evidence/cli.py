@@ -24,10 +24,6 @@ from evidence.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DESIGN_CODES = ("meta_analysis", "systematic_review", "rct", "controlled_trial", "cohort",
-                "case_series", "case_report", "narrative_review", "preclinical", "other")
-
-
 def _common(command: F) -> F:
     """``--db`` and ``--debug`` on every command, as CONTRACT.md promises."""
     command = click.option("--db", "db_url", metavar="URL",

@@ -6,19 +6,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from evidence.db import Database
-from evidence.models import (
-    AbstractSectionRow,
-    AuthorRow,
-    KeywordRow,
-    MeshHeadingRow,
-    PublicationTypeRow,
-    Study,
-    TagRow,
-    TrialIdRow,
-)
-
-CHILDREN = (AbstractSectionRow, AuthorRow, PublicationTypeRow, MeshHeadingRow, KeywordRow,
-            TrialIdRow, TagRow)
+from evidence.models import STUDY_CHILDREN as CHILDREN
+from evidence.models import AbstractSectionRow, Study, TagRow
 
 
 def check_database(database: Database) -> list[str]:

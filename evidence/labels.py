@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from evidence.tagging.vocabulary import EVIDENCE_LEVEL
+
 #: design code -> label. Order follows TAGS.md (strongest evidence first), which
 #: is also the order summary tables use.
 DESIGN_LABELS: Final = MappingProxyType({
@@ -26,19 +28,8 @@ DESIGN_LABELS: Final = MappingProxyType({
     "other": "Other",
 })
 
-#: design code -> evidence level (Oxford CEBM 2011 style, TAGS.md).
-EVIDENCE_LEVELS: Final = MappingProxyType({
-    "meta_analysis": 1,
-    "systematic_review": 1,
-    "rct": 2,
-    "controlled_trial": 3,
-    "cohort": 3,
-    "case_series": 4,
-    "case_report": 4,
-    "narrative_review": 5,
-    "preclinical": 5,
-    "other": 5,
-})
+#: design code -> evidence level (Oxford CEBM 2011 style, TAGS.md); one source, the tagger's.
+EVIDENCE_LEVELS: Final = MappingProxyType(dict(EVIDENCE_LEVEL))
 
 CONDITION_LABELS: Final = MappingProxyType({
     "androgenetic_alopecia": "androgenetic alopecia",

@@ -209,3 +209,8 @@ class PendingPmid(Base):
     run_id: Mapped[int] = mapped_column(
         ForeignKey("ingest_runs.id", ondelete="CASCADE"), primary_key=True)
     pmid: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+#: Every table that hangs off a study, replaced as a whole when the study changes.
+STUDY_CHILDREN = (AbstractSectionRow, AuthorRow, PublicationTypeRow, MeshHeadingRow, KeywordRow,
+                  TrialIdRow, TagRow)

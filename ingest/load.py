@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from evidence.db import Database
 from evidence.models import (
+    STUDY_CHILDREN,
     AbstractSectionRow,
     AuthorRow,
     IngestRun,
@@ -37,8 +38,7 @@ from ingest.pubmed_xml import sort_date
 # Large enough to amortise a transaction, small enough that a crash loses little work
 # and SQLite's bound-parameter limit is never reached in the IN (...) lookups.
 DEFAULT_BATCH_SIZE = 500
-CHILD_MODELS = (AbstractSectionRow, AuthorRow, PublicationTypeRow, MeshHeadingRow, KeywordRow,
-                TrialIdRow, TagRow)
+CHILD_MODELS = STUDY_CHILDREN
 
 Tagger = Callable[[Article], Tagging]
 
