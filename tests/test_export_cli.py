@@ -1,0 +1,81 @@
+"""Every export format from a loaded database through `evidence export`, read back
+with its reference library, with the filters applied."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import bibtexparser
+import pytest
+import rispy
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from evidence.cli import main
+from tests.conftest import FIXTURES
+
+ALL = {"90000001", "90000002", "90000003", "90000004", "90000011", "90000012"}
+NOT_RETRACTED = ALL - {"90000003", "90000004"}
+
+
+@pytest.fixture
+def loaded(db_url: str) -> str:
+    result = CliRunner().invoke(main, ["import", "--db", db_url,
+                                       str(FIXTURES / "edge_cases.xml"),
+                                       str(FIXTURES / "citations.nbib")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return db_url
+
+
+def export(db_url: str, fmt: str, out: Path, *filters: str) -> bytes:
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "--out", str(out),
+                                       "--db", db_url, *filters], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+def test_every_format_holds_the_filtered_studies(loaded, tmp_path: Path):
+    filters = ("--exclude-retracted",)
+    jsonl = export(loaded, "jsonl", tmp_path / "s.jsonl", *filters).decode("utf-8")
+    assert {json.loads(line)["pmid"] for line in jsonl.splitlines()} == NOT_RETRACTED
+
+    rows = list(csv.DictReader(io.StringIO(
+        export(loaded, "csv", tmp_path / "s.csv", *filters).decode("utf-8-sig"))))
+    assert {row["pmid"] for row in rows} == NOT_RETRACTED
+
+    export(loaded, "xlsx", tmp_path / "s.xlsx", *filters)
+    book = load_workbook(tmp_path / "s.xlsx", read_only=True)
+    sheet = book["Studies"]
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    pmids = {str(row[header.index("pmid")]) for row in sheet.iter_rows(min_row=2,
+                                                                        values_only=True)}
+    assert pmids == NOT_RETRACTED
+    about = " ".join(str(cell) for row in book["About"].iter_rows(values_only=True)
+                     for cell in row if cell is not None)
+    assert "exclude_retracted" in about and "4" in about
+
+    library = bibtexparser.parse_string(
+        export(loaded, "bibtex", tmp_path / "s.bib", *filters).decode("utf-8"))
+    assert len(library.entries) == 4 and not library.failed_blocks
+    assert {entry["pmid"] for entry in library.entries} == NOT_RETRACTED
+
+    entries = rispy.loads(export(loaded, "ris", tmp_path / "s.ris", *filters).decode("utf-8"))
+    assert len(entries) == 4
+    assert any(entry.get("doi") == "10.9999/jid.2023.0001" for entry in entries)
+
+    items = json.loads(export(loaded, "csl-json", tmp_path / "s.json", *filters))
+    assert {item["PMID"] for item in items} == NOT_RETRACTED
+
+
+def test_retracted_studies_are_marked_in_every_format(loaded, tmp_path: Path):
+    jsonl = export(loaded, "jsonl", tmp_path / "a.jsonl").decode("utf-8")
+    flags = {json.loads(line)["pmid"]: json.loads(line)["retracted"]
+             for line in jsonl.splitlines()}
+    assert {pmid for pmid, retracted in flags.items() if retracted} == ALL - NOT_RETRACTED
+    for fmt in ("bibtex", "ris", "csl-json"):
+        text = export(loaded, fmt, tmp_path / f"a.{fmt}").decode("utf-8")
+        assert text.count("[RETRACTED]") >= 2, fmt
