@@ -25,9 +25,12 @@ def parse_ours(path: str, _db: str | None) -> int:
 
 
 def parse_ours_parallel(path: str, _db: str | None) -> int:
+    """Parse on every core into the rows the loader writes (plain dicts)."""
+    from ingest.load import PreparedStudy
     from ingest.parallel import parse_file_parallel
 
-    return sum(1 for _ in parse_file_parallel(path))
+    return sum(1 for item in parse_file_parallel(path, source="bench", tag=False)
+               if isinstance(item, PreparedStudy))
 
 
 def import_ours(path: str, db_url: str | None) -> int:

@@ -109,8 +109,10 @@ def split_records(path: Path, root: str) -> Iterator[_Chunk]:
                 return
 
 
-def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None) -> _ChunkResult:
-    """Worker: parse one chunk; with a ``source``, tag its articles and build their rows.
+def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None,
+                 tag: bool = True) -> _ChunkResult:
+    """Worker: parse one chunk; with a ``source``, build its articles' rows (tagged
+    unless ``tag`` is false).
 
     Rows travel back as plain dicts, which cost the writer far less to
     receive than the parsed objects. Errors come back as text.
@@ -118,13 +120,18 @@ def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None) -> _Ch
     document = b"<" + root.encode() + b">" + chunk.data + b"</" + root.encode() + b">"
     items: list[ParsedItem | PreparedStudy] = []
     tag_article = None
-    if source is not None:
+    if source is not None and tag:
         from evidence.tagging import tag_article
     try:
         for item in pubmed_xml.iter_bytes(document, name, root=root,
                                           line_offset=chunk.first_line - 1):
-            if tag_article is not None and source is not None and isinstance(item, Article):
-                items.append(prepare(item, source, tag_article(item)))
+            if source is not None and isinstance(item, Article):
+                if tag_article is not None:
+                    items.append(prepare(item, source, tag_article(item)))
+                else:  # rows only: the article itself would cost more to send back
+                    prepared = prepare(item, source)
+                    prepared.article = None
+                    items.append(prepared)
             else:
                 items.append(item)
     except InputFileError as exc:
@@ -132,12 +139,13 @@ def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None) -> _Ch
     return _ChunkResult(items, None)
 
 
-def parse_file_parallel(path: str | Path, *, source: str | None = None,
+def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: bool = True,
                         workers: int | None = None) -> Iterator[ParsedItem | PreparedStudy]:
     """Items of ``path`` in file order, parsed by worker processes.
 
-    Without ``source`` articles come back as :class:`Article`; with it, tagged
-    and ready to write as :class:`PreparedStudy` rows.
+    Without ``source`` articles come back as :class:`Article`; with it, as
+    :class:`PreparedStudy` rows ready to write, tagged unless ``tag`` is false
+    (untagged rows carry no article, so they are for measuring and inspection).
 
     Raises :class:`InputFileError` at the fault, after yielding every record
     before it, exactly as :func:`ingest.pubmed_xml.iter_file` does.
@@ -162,7 +170,7 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None,
                     chunk = None
                 if chunk is None:
                     break
-                in_flight.append(pool.submit(_parse_chunk, chunk, str(path), root, source))
+                in_flight.append(pool.submit(_parse_chunk, chunk, str(path), root, source, tag))
                 if len(in_flight) >= 2 * workers:
                     yield from _drain(in_flight.popleft().result())
             while in_flight:  # records read before a fault are still delivered
