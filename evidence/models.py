@@ -162,10 +162,11 @@ class TagRow(Base):
     """One label of TAGS.md on one study, with the text that produced it."""
 
     __tablename__ = "tags"
-    __table_args__ = (Index("ix_tags_kind_code_study", "kind", "code", "study_id"),)
+    __table_args__ = (Index("ix_tags_kind_code_study", "kind", "code", "study_id"),
+                      Index("ix_tags_study_kind_code", "study_id", "kind", "code"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), index=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK))
     kind: Mapped[str] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(64))
     sentence: Mapped[str] = mapped_column(Text)

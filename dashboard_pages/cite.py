@@ -1,0 +1,86 @@
+"""Cite: pick studies, copy AMA, APA or Vancouver references, download BibTeX or RIS.
+
+Every reference carries its evidence line ("RCT, n=100, microneedling +
+minoxidil; hair count"), so a citation pasted into a note still says what
+kind of evidence it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import streamlit as st
+
+from dashboard_pages import common
+from evidence import queries
+from evidence.citations import STYLES, format_citations
+from evidence.exports import FORMATS, ExportInfo, export_bytes
+from evidence.tagging import TAGGER_VERSION
+
+STYLE_NAMES: Final = {"ama": "AMA", "apa": "APA", "vancouver": "Vancouver"}
+FILE_FORMATS: Final = ("bibtex", "ris")
+FILE_LABELS: Final = {"bibtex": "BibTeX", "ris": "RIS"}
+#: Studies offered in the picker, best evidence first; more are reachable by PMID.
+PICKER_LIMIT: Final = 500
+PMID_PATTERN: Final = re.compile(r"\d{1,9}")
+CITE_PARAM: Final = "cite"
+
+
+def _typed_pmids(text: str) -> list[str]:
+    return list(dict.fromkeys(PMID_PATTERN.findall(text)))
+
+
+def render() -> None:
+    source = common.connect()
+    study_filter = common.sidebar_filters(source)
+    st.title("Cite")
+    st.caption("Pick studies from the filtered list (best evidence first) or type PMIDs.")
+    table = source.query(queries.study_table, study_filter, sort="level", limit=PICKER_LIMIT)
+    titles = dict(zip(table["pmid"], table["title"], strict=True))
+    state = st.session_state
+    if "cite_pick" not in state:
+        state["cite_pick"] = [pmid for pmid in st.query_params.get_all(CITE_PARAM)
+                              if pmid in titles]
+    picked = st.multiselect(
+        "Studies", list(titles), key="cite_pick",
+        format_func=lambda pmid: f"PMID {pmid} · {titles.get(pmid, '')[:100]}")
+    typed = _typed_pmids(st.text_input("…or PMIDs", key="cite_typed",
+                                       placeholder="e.g. 90000001, 90000011"))
+    wanted = list(dict.fromkeys([*picked, *typed]))
+    st.query_params[CITE_PARAM] = wanted
+    style = st.radio("Style", STYLES, format_func=STYLE_NAMES.__getitem__, horizontal=True,
+                     key="cite_style")
+
+    if not wanted:
+        st.info("Choose at least one study.")
+        common.footer(source, study_filter)
+        return
+    found = source.query(queries.records_by_pmid, tuple(wanted))
+    missing = [pmid for pmid in wanted if pmid not in found]
+    if missing:
+        st.warning("Not in the database: " + ", ".join(f"PMID {pmid}" for pmid in missing))
+    records = [found[pmid] for pmid in wanted if pmid in found]
+    if not records:
+        common.footer(source, study_filter)
+        return
+
+    references = format_citations(records, style, with_evidence=True)
+    st.subheader(f"{STYLE_NAMES[style]} references")
+    st.caption("Copy with the button at the top right of the box.")
+    st.code("\n\n".join(references), language=None, wrap_lines=True)
+
+    info = ExportInfo(filters={"pmids": [record["pmid"] for record in records]},
+                      tagger_version=TAGGER_VERSION)
+    columns = st.columns(len(FILE_FORMATS))
+    for column, name in zip(columns, FILE_FORMATS, strict=True):
+        export_format = FORMATS[name]
+        column.download_button(
+            f"Download {FILE_LABELS[name]}", export_bytes(records, export_format, info),
+            file_name=export_format.filename("microneedling-citations"),
+            mime=export_format.media_type, key=f"cite_{name}", on_click="ignore")
+    common.footer(source, study_filter)
+
+
+if __name__ == "__main__":
+    render()

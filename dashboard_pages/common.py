@@ -1,0 +1,420 @@
+"""What every dashboard page shares: the data source, cached queries, the
+sidebar filters kept in the URL, the footer, and the first-run page.
+
+Pages lay out widgets and call :mod:`evidence.queries` through
+:meth:`DataSource.query`; nothing here knows SQL or tagging rules. The only
+logic of its own is translating between a :class:`StudyFilter`, the sidebar
+widgets and the URL's query string, so that a view can be shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import streamlit as st
+from sqlalchemy.engine import make_url
+
+from evidence import queries
+from evidence.db import Database, open_database
+from evidence.errors import EvidenceError
+from evidence.labels import (
+    CONDITION_LABELS,
+    DESIGN_LABELS,
+    DEVICE_LABELS,
+    INTERVENTION_LABELS,
+    OUTCOME_LABELS,
+    display_label,
+)
+from evidence.queries import StudyFilter
+from evidence.settings import Settings
+
+APP_TITLE: Final = "Microneedling for hair loss: evidence"
+UPDATE_COMMAND: Final = "evidence ingest --since last"
+IMPORT_COMMAND: Final = "evidence import FILE"
+FIRST_RUN_COMMAND: Final = "evidence ingest"
+#: Query results are kept for this many distinct (query, filter, data version)
+#: keys: enough for a session's worth of filter changes on every page.
+CACHE_ENTRIES: Final = 512
+
+#: URL parameter -> (StudyFilter field, allowed codes). Names follow the CLI
+#: flags of CONTRACT.md (``--design CODE`` -> ``?design=CODE``), so a shared
+#: link reads like the equivalent export command.
+LIST_PARAMS: Final[dict[str, tuple[str, Mapping[str, str]]]] = {
+    "design": ("designs", DESIGN_LABELS),
+    "outcome": ("outcomes", OUTCOME_LABELS),
+    "intervention": ("interventions", INTERVENTION_LABELS),
+    "condition": ("conditions", CONDITION_LABELS),
+    "device": ("devices", DEVICE_LABELS),
+}
+INT_PARAMS: Final = {"min_year": "min_year", "max_year": "max_year", "min_n": "min_n",
+                     "min_level": "min_level", "max_level": "max_level"}
+FLAG_PARAMS: Final = {"relevant_only": "relevant_only", "exclude_retracted": "exclude_retracted"}
+TEXT_PARAM: Final = "text"
+FILTER_PARAMS: Final = frozenset({*LIST_PARAMS, *INT_PARAMS, *FLAG_PARAMS, TEXT_PARAM})
+LEVELS: Final = (1, 2, 3, 4, 5)
+
+# Session-state keys. Widget keys start with "flt_"; the rest are private.
+_FILTER_STATE: Final = "_filter"
+_PENDING_STATE: Final = "_pending_filter"
+_URL_STATE: Final = "_url_written"
+
+
+# --------------------------------------------------------------------------- data source
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str) -> Database:
+    """One engine per database URL for the whole server (migrates on first use)."""
+    return open_database(url)
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _cached(name: str, url: str, version: str, args: tuple[Any, ...],
+            kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """Run ``evidence.queries.<name>``; ``version`` is only in the key so new data misses."""
+    del version
+    function = getattr(queries, name)
+    with _open(url).session() as session:
+        return function(session, *args, **dict(kwargs))
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The database behind this render, and the data version its caches are keyed on."""
+
+    url: str
+    version: str
+
+    @property
+    def database(self) -> Database:
+        return _open(self.url)
+
+    def query(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a :mod:`evidence.queries` function with a session, cached per data version.
+
+        Results are reused until the data changes (the version is part of the
+        key), which is what makes a filter change back to an earlier filter,
+        or to another page with the same filter, instant.
+        """
+        if getattr(queries, function.__name__, None) is not function:
+            raise ValueError(f"{function.__name__} is not a function of evidence.queries")
+        return _cached(function.__name__, self.url, self.version, args,
+                       tuple(sorted(kwargs.items())))
+
+    @property
+    def total(self) -> int:
+        """Every stored study (unfiltered)."""
+        return int(self.query(queries.count_studies))
+
+
+def connect() -> DataSource:
+    """Open the database named by EVIDENCE_DB_URL (or the default) and read its version.
+
+    A database that cannot be opened stops the page with one clear line
+    rather than a traceback.
+    """
+    url = Settings.from_sources().db_url
+    try:
+        database = _open(url)
+        with database.session() as session:
+            version = queries.data_version(session)
+    except EvidenceError as exc:
+        st.error(f"Cannot open the evidence database: {exc}")
+        st.stop()
+    except Exception as exc:  # a driver error on a later query names no file; say which
+        st.error(f"Cannot read the evidence database at {url}: {exc}".splitlines()[0])
+        st.stop()
+    return DataSource(url=url, version=version)
+
+
+# --------------------------------------------------------------------------- URL state
+
+def filter_from_params(params: Mapping[str, Sequence[str]]) -> StudyFilter:
+    """The filter a query string describes. Unknown codes and bad numbers are ignored,
+    so an old or hand-edited link still opens."""
+    values: dict[str, Any] = {}
+    for name, (attribute, allowed) in LIST_PARAMS.items():
+        codes = [code for code in params.get(name, ()) if code in allowed]
+        if codes:
+            values[attribute] = tuple(dict.fromkeys(codes))
+    for name, attribute in INT_PARAMS.items():
+        for raw in params.get(name, ())[-1:]:
+            with contextlib.suppress(ValueError):
+                values[attribute] = int(raw)
+    for name, attribute in FLAG_PARAMS.items():
+        if any(raw.lower() in ("1", "true", "yes", "on") for raw in params.get(name, ())):
+            values[attribute] = True
+    words = " ".join(params.get(TEXT_PARAM, ())).strip()
+    if words:
+        values["text"] = words
+    return StudyFilter(**values)
+
+
+def params_from_filter(study_filter: StudyFilter) -> dict[str, list[str]]:
+    """The query string of a filter: only the parts that are set."""
+    params: dict[str, list[str]] = {}
+    for name, (attribute, _allowed) in LIST_PARAMS.items():
+        codes = getattr(study_filter, attribute)
+        if codes:
+            params[name] = list(codes)
+    for name, attribute in INT_PARAMS.items():
+        value = getattr(study_filter, attribute)
+        if value is not None:
+            params[name] = [str(value)]
+    for name, attribute in FLAG_PARAMS.items():
+        if getattr(study_filter, attribute):
+            params[name] = ["1"]
+    if study_filter.text:
+        params[TEXT_PARAM] = [study_filter.text]
+    return params
+
+
+def _url_filter_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params
+            if key in FILTER_PARAMS}
+
+
+def write_url(study_filter: StudyFilter) -> None:
+    """Put ``study_filter`` in the address bar, leaving other parameters (``study``) alone."""
+    wanted = params_from_filter(study_filter)
+    for key in [key for key in st.query_params if key in FILTER_PARAMS and key not in wanted]:
+        del st.query_params[key]
+    for key, values in wanted.items():
+        if st.query_params.get_all(key) != values:
+            st.query_params[key] = values
+    st.session_state[_URL_STATE] = wanted
+
+
+def open_filtered(page: str, study_filter: StudyFilter) -> None:
+    """Switch to ``page`` with ``study_filter`` set in the sidebar and the URL."""
+    st.session_state[_PENDING_STATE] = study_filter
+    st.switch_page(page, query_params=params_from_filter(study_filter))
+
+
+# --------------------------------------------------------------------------- sidebar
+
+@dataclass(frozen=True)
+class _Bounds:
+    first_year: int
+    last_year: int
+
+
+def _widget_values(study_filter: StudyFilter, bounds: _Bounds) -> dict[str, Any]:
+    """Session-state values of the sidebar widgets that show ``study_filter``."""
+    first = study_filter.min_year if study_filter.min_year is not None else bounds.first_year
+    last = study_filter.max_year if study_filter.max_year is not None else bounds.last_year
+    first = min(max(first, bounds.first_year), bounds.last_year)
+    last = max(min(last, bounds.last_year), first)
+    return {
+        "flt_designs": list(study_filter.designs),
+        "flt_outcomes": list(study_filter.outcomes),
+        "flt_interventions": list(study_filter.interventions),
+        "flt_conditions": list(study_filter.conditions),
+        "flt_devices": list(study_filter.devices),
+        "flt_years": (first, last),
+        "flt_min_n": study_filter.min_n or 0,
+        "flt_levels": (study_filter.min_level or LEVELS[0], study_filter.max_level or LEVELS[-1]),
+        "flt_relevant_only": study_filter.relevant_only,
+        "flt_exclude_retracted": study_filter.exclude_retracted,
+        "flt_text": study_filter.text or "",
+    }
+
+
+def _filter_from_widgets(state: Mapping[str, Any], bounds: _Bounds) -> StudyFilter:
+    """The filter the widgets show. A year bound at the edge of the stored range means
+    "no bound", so a link made today still includes next year's studies."""
+    first, last = state["flt_years"]
+    low_level, high_level = state["flt_levels"]
+    return StudyFilter(
+        designs=tuple(state["flt_designs"]),
+        outcomes=tuple(state["flt_outcomes"]),
+        interventions=tuple(state["flt_interventions"]),
+        conditions=tuple(state["flt_conditions"]),
+        devices=tuple(state["flt_devices"]),
+        min_year=None if first <= bounds.first_year else int(first),
+        max_year=None if last >= bounds.last_year else int(last),
+        min_n=int(state["flt_min_n"]) or None,
+        min_level=None if low_level <= LEVELS[0] else int(low_level),
+        max_level=None if high_level >= LEVELS[-1] else int(high_level),
+        relevant_only=bool(state["flt_relevant_only"]),
+        exclude_retracted=bool(state["flt_exclude_retracted"]),
+        text=(state["flt_text"] or "").strip() or None,
+    )
+
+
+def _clear_filters() -> None:
+    st.session_state[_PENDING_STATE] = StudyFilter()
+
+
+def _multiselect(label: str, key: str, options: Mapping[str, str], help_text: str) -> None:
+    st.multiselect(label, list(options), key=key, format_func=display_label, help=help_text)
+
+
+def sidebar_filters(source: DataSource) -> StudyFilter:
+    """Draw the CONTRACT.md filters in the sidebar and return the filter they set.
+
+    The filter survives page switches (kept in session state, since Streamlit
+    forgets the state of widgets a page does not draw) and lives in the URL.
+    A URL that arrives with different filters (a shared link, an evidence-map
+    cell) wins over the session's; an empty one (Streamlit clears the query
+    string when the sidebar navigation switches page) keeps them.
+    """
+    state = st.session_state
+    first, last = source.query(queries.year_bounds)
+    this_year = dt.date.today().year
+    bounds = _Bounds(first_year=first if first is not None else this_year,
+                     last_year=last if last is not None else this_year)
+    from_url = _url_filter_params()
+    current: StudyFilter | None = state.get(_FILTER_STATE)
+    force = False
+    if current is None or (from_url and from_url != state.get(_URL_STATE)):
+        current, force = filter_from_params(from_url), True
+    if _PENDING_STATE in state:
+        current, force = state.pop(_PENDING_STATE), True
+    for key, value in _widget_values(current, bounds).items():
+        if force or key not in state:
+            state[key] = value
+
+    with st.sidebar:
+        st.header("Filters")
+        st.text_input("Search title and abstract", key="flt_text",
+                      help="Full-text search; every word must occur.")
+        _multiselect("Design", "flt_designs", DESIGN_LABELS, "Any of the chosen designs.")
+        _multiselect("Outcomes", "flt_outcomes", OUTCOME_LABELS,
+                     "Studies that measured all of the chosen outcomes.")
+        _multiselect("Interventions", "flt_interventions", INTERVENTION_LABELS,
+                     "Studies with all of the chosen arms, e.g. microneedling and minoxidil.")
+        _multiselect("Conditions", "flt_conditions", CONDITION_LABELS,
+                     "Studies of all of the chosen conditions.")
+        _multiselect("Devices", "flt_devices", DEVICE_LABELS,
+                     "Studies that used all of the chosen devices.")
+        if bounds.first_year < bounds.last_year:
+            st.slider("Publication year", bounds.first_year, bounds.last_year, key="flt_years")
+        st.number_input("Minimum participants (n)", min_value=0, step=10, key="flt_min_n")
+        st.slider("Evidence level (1 = strongest)", LEVELS[0], LEVELS[-1], key="flt_levels",
+                  help="1 systematic reviews, 2 RCTs, 3 controlled and cohort studies, "
+                       "4 case series and reports, 5 reviews, preclinical and other.")
+        st.checkbox("About microneedling for hair loss only", key="flt_relevant_only",
+                    help="Leave out records the tagger judged off-topic.")
+        st.checkbox("Exclude retracted studies", key="flt_exclude_retracted")
+        st.button("Clear filters", on_click=_clear_filters, width="stretch", key="flt_clear")
+
+    chosen = _filter_from_widgets(state, bounds)
+    state[_FILTER_STATE] = chosen
+    write_url(chosen)
+    return chosen
+
+
+def current_filter() -> StudyFilter:
+    """The filter last set in the sidebar (for pages that do not draw it)."""
+    return st.session_state.get(_FILTER_STATE) or filter_from_params(_url_filter_params())
+
+
+# --------------------------------------------------------------------------- text
+
+def format_date(value: dt.datetime | dt.date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "never"
+
+
+def footer(source: DataSource, study_filter: StudyFilter | None = None) -> None:
+    """"N studies, data as of DATE, tagger VERSION": on every page, so a screenshot
+    or a printout says what it shows."""
+    from evidence.tagging import TAGGER_VERSION
+
+    total = source.total
+    shown = total if study_filter is None else int(
+        source.query(queries.count_studies, study_filter))
+    updated = format_date(source.query(queries.last_update))
+    versions = source.query(queries.stored_tagger_versions)
+    count = f"{shown:,} studies" if shown == total else f"{shown:,} of {total:,} studies"
+    line = f"{count}, data as of {updated}, tagger {TAGGER_VERSION}"
+    older = sum(n for version, n in versions.items() if version != TAGGER_VERSION)
+    if older:
+        line += (f" ({older:,} studies were tagged by an older tagger: run "
+                 "`evidence retag`)")
+    st.divider()
+    st.caption(line)
+
+
+def describe_filter(study_filter: StudyFilter) -> str:
+    """The filter in words, for captions and download names."""
+    parts = []
+    for name, (attribute, _allowed) in LIST_PARAMS.items():
+        codes = getattr(study_filter, attribute)
+        if codes:
+            parts.append(f"{name}: " + ", ".join(display_label(code) for code in codes))
+    for name in ("min_year", "max_year", "min_n", "min_level", "max_level"):
+        value = getattr(study_filter, name)
+        if value is not None:
+            parts.append(f"{name.replace('_', ' ')} {value}")
+    if study_filter.relevant_only:
+        parts.append("relevant only")
+    if study_filter.exclude_retracted:
+        parts.append("retracted excluded")
+    if study_filter.text:
+        parts.append(f"text “{study_filter.text}”")
+    return "; ".join(parts) or "no filters"
+
+
+_MARKDOWN_SPECIAL: Final = str.maketrans({char: "\\" + char for char in "\\`*_{}[]()<>#+-.!|$~"})
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` shown literally by st.markdown/st.subheader: titles may hold ``*``,
+    ``_``, ``[`` or ``$`` (which Streamlit would render as LaTeX)."""
+    return text.translate(_MARKDOWN_SPECIAL)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text to highlight and what it supports (``"outcome: hair count"``)."""
+
+    start: int
+    end: int
+    label: str
+
+
+def highlight_html(text: str, spans: Iterable[Span]) -> str:
+    """``text`` as HTML with each span wrapped in ``<mark>``; everything escaped.
+
+    Spans may overlap (one sentence supports several tags): the text is cut at
+    every span boundary and each piece is marked with all the labels covering
+    it, so no character is lost or duplicated. Spans outside the text (stored
+    by an older parser) are ignored rather than trusted.
+    """
+    valid = [span for span in spans if 0 <= span.start < span.end <= len(text)]
+    cuts = sorted({0, len(text), *(s.start for s in valid), *(s.end for s in valid)})
+    pieces: list[str] = []
+    for left, right in itertools.pairwise(cuts):
+        piece = html.escape(text[left:right])
+        labels = list(dict.fromkeys(s.label for s in valid if s.start <= left and right <= s.end))
+        if labels:
+            title = html.escape("; ".join(labels), quote=True)
+            pieces.append(f'<mark title="{title}">{piece}</mark>')
+        else:
+            pieces.append(piece)
+    return "".join(pieces).replace("\n", "<br>")
+
+
+# --------------------------------------------------------------------------- first run
+
+def first_run_page() -> None:
+    """Shown instead of the dashboard when the database holds no study yet."""
+    st.title(APP_TITLE)
+    st.info("The evidence database is empty: there is nothing to show yet.")
+    st.markdown("Fetch the studies from PubMed (the first run takes a few minutes):")
+    st.code(FIRST_RUN_COMMAND, language="bash")
+    st.markdown("or load PubMed XML / MEDLINE (.nbib) files you already have:")
+    st.code(IMPORT_COMMAND, language="bash")
+    st.markdown("Then reload this page. Later, fetch only what is new with:")
+    st.code(UPDATE_COMMAND, language="bash")
+    source = connect()
+    url = make_url(source.url).render_as_string(hide_password=True)
+    st.caption(f"Database: {url} (set EVIDENCE_DB_URL to use another one).")
+    footer(source)
+

@@ -1,0 +1,220 @@
+"""Studies: the filtered, sortable list, and one study with the sentences behind its tags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from dashboard_pages import common
+from evidence import queries
+from evidence.citations import PUBMED_URL
+from evidence.evidence_line import evidence_line
+from evidence.labels import display_label, label
+from evidence.queries import StudyFilter
+
+DOI_URL: Final = "https://doi.org/{doi}"
+PMC_URL: Final = "https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"
+SORT_LABELS: Final = {"year": "Newest first", "level": "Best evidence first",
+                      "n": "Largest first", "pmid": "PMID"}
+#: Rows sent to the browser at most: the table stays responsive with 100,000
+#: studies; the Export page has them all.
+ROW_LIMITS: Final = (100, 500, 2000)
+STUDY_PARAM: Final = "study"
+SORT_PARAM: Final = "sort"
+#: Tag kinds whose codes are TAGS.md codes (shown as labels); the others carry
+#: a value ("102", "1.5-1.5") shown as it is.
+CODED_KINDS: Final = frozenset({"design", "condition", "intervention", "device", "outcome"})
+HIGHLIGHT_STYLE: Final = ("<style>.evidence mark{background:#F0E442;color:#000;"
+                          "padding:0 1px;border-radius:2px}</style>")
+TABLE_COLUMNS: Final = {
+    "pmid": st.column_config.TextColumn("PMID", width="small"),
+    "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "design": st.column_config.TextColumn("Design"),
+    "evidence_level": st.column_config.NumberColumn("Level", width="small",
+                                                    help="1 = strongest (Oxford CEBM style)"),
+    "sample_size": st.column_config.NumberColumn("n", width="small"),
+    "outcomes": st.column_config.TextColumn("Outcomes"),
+    "interventions": st.column_config.TextColumn("Interventions"),
+    "retracted": st.column_config.CheckboxColumn("Retracted", width="small"),
+}
+
+
+def tag_label(kind: str, code: str) -> str:
+    """How a tag reads next to its sentence: ``"Outcome: hair density"``."""
+    if kind in CODED_KINDS:
+        return f"{display_label(kind)}: {label(code)}"
+    if kind == "relevant":
+        return "About microneedling for hair loss" if code == "true" else "Off-topic"
+    return f"{display_label(kind.replace('_', ' '))}: {code}"
+
+
+def _select_row() -> None:
+    """Row clicked in the table: open that study (runs before the script reruns)."""
+    selection = st.session_state["study_table"].selection
+    shown: list[str] = st.session_state.get("_table_pmids", [])
+    if selection.rows and selection.rows[0] < len(shown):
+        st.session_state["study_pick"] = shown[selection.rows[0]]
+
+
+def _sort_choice() -> str:
+    wanted = st.query_params.get(SORT_PARAM)
+    if "study_sort" not in st.session_state:
+        st.session_state["study_sort"] = wanted if wanted in SORT_LABELS else "year"
+    sort = st.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.__getitem__,
+                        key="study_sort")
+    return str(sort)
+
+
+def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> pd.DataFrame:
+    left, right = st.columns(2)
+    with left:
+        sort = _sort_choice()
+    with right:
+        limit = st.selectbox("Rows to show", ROW_LIMITS, key="study_limit")
+    if sort == "year":
+        st.query_params.pop(SORT_PARAM, None)
+    else:
+        st.query_params[SORT_PARAM] = sort
+    table: pd.DataFrame = source.query(queries.study_table, study_filter, sort=sort,
+                                       limit=int(limit))
+    st.session_state["_table_pmids"] = list(table["pmid"])
+    if total > len(table):
+        st.caption(f"Showing the first {len(table):,} of {total:,} studies "
+                   f"({SORT_LABELS[sort].lower()}); the Export page downloads all of them. "
+                   "Click a column heading to re-sort the rows shown.")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE_COLUMNS,
+                 on_select=_select_row, selection_mode="single-row", key="study_table")
+    return table
+
+
+def _pick_study(table: pd.DataFrame) -> str | None:
+    """The study to show: picked here, clicked in the table, or named in the URL."""
+    titles: dict[str, str] = dict(zip(table["pmid"], table["title"], strict=True))
+    wanted = st.query_params.get(STUDY_PARAM)
+    state = st.session_state
+    if wanted and wanted != state.get("_study_written"):
+        state["study_pick"] = wanted
+    options: list[str] = list(titles)
+    current = state.get("study_pick")
+    if current and current not in titles:
+        options.insert(0, current)  # a linked study outside the current list still opens
+    elif current is None and "study_pick" in state:
+        del state["study_pick"]
+
+    def describe(pmid: str) -> str:
+        title = titles.get(pmid, "")
+        return f"PMID {pmid} · {title[:100]}" if title else f"PMID {pmid}"
+
+    pmid = st.selectbox("Open a study", options, index=None, key="study_pick",
+                        format_func=describe, placeholder="Choose a study or click a row")
+    if pmid:
+        st.query_params[STUDY_PARAM] = pmid
+    elif STUDY_PARAM in st.query_params:
+        del st.query_params[STUDY_PARAM]
+    state["_study_written"] = pmid
+    return pmid
+
+
+def _links(record: Mapping[str, Any]) -> None:
+    links = [f"[PubMed]({PUBMED_URL.format(pmid=record['pmid'])})"]
+    if record.get("doi"):
+        links.append(f"[DOI {record['doi']}]({DOI_URL.format(doi=record['doi'])})")
+    if record.get("pmcid"):
+        links.append(f"[{record['pmcid']}]({PMC_URL.format(pmcid=record['pmcid'])})")
+    st.markdown(" · ".join(links))
+
+
+def _protocol(record: Mapping[str, Any]) -> None:
+    depth = record.get("needle_depth_mm")
+    depth_text = "—"
+    if depth:
+        low, high = depth
+        depth_text = f"{low:g} mm" if low == high else f"{low:g}–{high:g} mm"
+    weeks = record.get("follow_up_weeks")
+    columns = st.columns(4)
+    columns[0].metric("Participants (n)", record.get("sample_size") or "—")
+    columns[1].metric("Needle depth", depth_text)
+    columns[2].metric("Sessions", record.get("sessions") or "—")
+    columns[3].metric("Follow-up", f"{weeks:g} weeks" if weeks else "—")
+
+
+def _codes(record: Mapping[str, Any]) -> None:
+    level = record.get("evidence_level")
+    lines = [f"**Design:** {display_label(record['design'])} (evidence level {level})"]
+    for key, title in (("conditions", "Conditions"), ("interventions", "Interventions"),
+                       ("devices", "Devices"), ("outcomes", "Outcomes")):
+        codes = record.get(key) or []
+        lines.append(f"**{title}:** " + (", ".join(label(code) for code in codes) or "none tagged"))
+    if record.get("trial_ids"):
+        lines.append("**Trial registration:** " + ", ".join(record["trial_ids"]))
+    st.markdown("  \n".join(lines))
+
+
+def study_view(source: common.DataSource, pmid: str) -> None:
+    """One study: warning if retracted, links, tags, numbers, and highlighted text."""
+    records = source.query(queries.records_by_pmid, (pmid,))
+    record = records.get(pmid)
+    if record is None:
+        st.warning(f"PMID {pmid} is not in the database.")
+        return
+    with source.database.session() as session:
+        tags = [(tag.kind, tag.code, tag.source, tag.start, tag.end, tag.sentence)
+                for tag in queries.study_tags(session, pmid)]
+
+    if record["retracted"]:
+        st.error("⚠️ **This study has been retracted.** Do not rely on its results; it is "
+                 "listed so that citations of it can be recognised.", icon="🚫")
+    st.subheader(common.markdown_escape(record["title"]) or f"PMID {pmid}")
+    byline = ", ".join(record["authors"][:6]) + (" et al." if len(record["authors"]) > 6 else "")
+    source_line = " ".join(str(part) for part in (record.get("journal_abbrev")
+                                                  or record.get("journal"), record.get("year"))
+                           if part)
+    st.caption(" · ".join(part for part in (byline, source_line, f"PMID {pmid}") if part))
+    _links(record)
+    st.info(evidence_line(record))
+    _protocol(record)
+    _codes(record)
+
+    spans: dict[str, list[common.Span]] = {"title": [], "abstract": []}
+    for kind, code, where, start, end, _sentence in tags:
+        if where in spans:
+            spans[where].append(common.Span(start, end, tag_label(kind, code)))
+    st.markdown("##### Title and abstract")
+    st.caption("Highlighted: the sentences the tagger read each tag from (hover to see which).")
+    body = (f"<p><strong>{common.highlight_html(record['title'], spans['title'])}</strong></p>"
+            + (f"<p>{common.highlight_html(record['abstract'], spans['abstract'])}</p>"
+               if record["abstract"] else "<p><em>No abstract in PubMed.</em></p>"))
+    st.html(f'{HIGHLIGHT_STYLE}<div class="evidence">{body}</div>')
+
+    if tags:
+        st.markdown("##### Why each tag")
+        evidence = pd.DataFrame(
+            [(tag_label(kind, code), where.replace("_", " "), sentence)
+             for kind, code, where, _start, _end, sentence in tags],
+            columns=["Tag", "Found in", "Sentence"])
+        st.dataframe(evidence, hide_index=True, width="stretch", key="study_evidence")
+
+
+def render() -> None:
+    source = common.connect()
+    study_filter = common.sidebar_filters(source)
+    st.title("Studies")
+    total = int(source.query(queries.count_studies, study_filter))
+    st.caption(f"{total:,} studies match: {common.describe_filter(study_filter)}")
+    if total == 0:
+        st.warning("No study matches these filters. Widen them in the sidebar.")
+        table = pd.DataFrame(columns=list(queries.STUDY_TABLE_COLUMNS))
+    else:
+        table = _table(source, study_filter, total)
+    pmid = _pick_study(table)
+    if pmid:
+        study_view(source, pmid)
+    common.footer(source, study_filter)
+
+
+if __name__ == "__main__":
+    render()

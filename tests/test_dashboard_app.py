@@ -1,0 +1,285 @@
+"""The dashboard driven through Streamlit's AppTest: every page and the main interactions.
+
+The app reads its database from EVIDENCE_DB_URL, as it does in production; the
+database is a fresh SQLite (or PostgreSQL) one loaded from the invented
+fixture records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_pages.common import (
+    Span,
+    filter_from_params,
+    highlight_html,
+    params_from_filter,
+)
+from evidence.db import open_database
+from evidence.queries import StudyFilter
+from evidence.tagging import TAGGER_VERSION
+from ingest.files import import_files
+from tests.conftest import fresh_database_url
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP = str(REPO_ROOT / "dashboard.py")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_FILES = [FIXTURES / "edge_cases.xml", FIXTURES / "citations.nbib",
+                 FIXTURES / "dashboard_studies.xml"]
+TIMEOUT = 60
+
+
+@pytest.fixture
+def loaded_url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    database = open_database(db_url)
+    assert import_files(database, FIXTURE_FILES).ok
+    database.dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", db_url)
+    yield db_url
+
+
+@pytest.fixture
+def sqlite_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app tests that do not depend on the backend run on SQLite only."""
+    url = next(fresh_database_url("sqlite", tmp_path))
+    database = open_database(url)
+    assert import_files(database, FIXTURE_FILES).ok
+    database.dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", url)
+    yield url
+
+
+def _app(page: str | None = None, **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    if page is not None:
+        at.switch_page(f"dashboard_pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def _table_pmids(at: AppTest) -> list[str]:
+    frame = at.dataframe(key="study_table").value
+    return list(frame["pmid"])
+
+
+def _param(at: AppTest, key: str) -> list[str]:
+    """A URL parameter as a list (AppTest gives a lone value as a string)."""
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page that has ``column`` (plain tables carry no key)."""
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with a {column!r} column")
+
+
+def _footer(at: AppTest) -> str:
+    return at.caption[-1].value
+
+
+# --------------------------------------------------------------------------- pages
+
+def test_overview_headline_charts_and_footer(loaded_url: str) -> None:
+    at = _app()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Studies"] == "8"
+    assert metrics["RCTs"] == "2"
+    assert metrics["Meta-analyses & systematic reviews"] == "1"
+    assert metrics["Years"] == "1990–2024"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", metrics["Last update"])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 4
+    titles = " ".join(chart.proto.spec for chart in charts)
+    for title in ("Studies per year, by design", "Evidence pyramid", "Outcomes measured",
+                  "Evidence map"):
+        assert title in titles
+    assert "#332288" in titles  # Paul Tol's muted palette, not Vega's default
+    assert re.fullmatch(
+        rf"8 studies, data as of \d{{4}}-\d{{2}}-\d{{2}}, tagger {re.escape(TAGGER_VERSION)}",
+        _footer(at))
+
+
+def test_evidence_map_cell_opens_the_filtered_studies(loaded_url: str) -> None:
+    at = _app()
+    cell = at.button(key="map_prp_hair_count")
+    assert cell.label == "1 · L2"
+    cell.click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Studies"
+    assert _table_pmids(at) == ["91000002"]
+    assert _param(at, "intervention") == ["prp"]
+    assert _param(at, "outcome") == ["hair_count"]
+    assert at.multiselect(key="flt_interventions").value == ["prp"]
+
+
+def test_filters_narrow_the_table_and_go_in_the_url(loaded_url: str) -> None:
+    at = _app("studies")
+    assert len(_table_pmids(at)) == 8
+    at.multiselect(key="flt_interventions").select("minoxidil").run()
+    minoxidil = set(_table_pmids(at))
+    assert minoxidil == {"90000001", "90000011", "91000001"}
+    assert _param(at, "intervention") == ["minoxidil"]
+    at.slider(key="flt_levels").set_value((1, 2)).run()
+    assert set(_table_pmids(at)) == {"90000001", "91000001"}
+    assert _param(at, "max_level") == ["2"]
+    assert "2 of 8 studies" in _footer(at)
+    at.text_input(key="flt_text").input("meta-analysis").run()
+    assert _table_pmids(at) == ["91000001"]
+    at.button(key="flt_clear").click().run()
+    assert len(_table_pmids(at)) == 8
+    assert "intervention" not in at.query_params
+
+
+def test_exclude_retracted_and_design_filters(loaded_url: str) -> None:
+    at = _app("studies")
+    at.checkbox(key="flt_exclude_retracted").check().run()
+    assert set(_table_pmids(at)).isdisjoint({"90000003", "90000004"})
+    at.multiselect(key="flt_designs").select("rct").run()
+    assert set(_table_pmids(at)) == {"90000001", "91000002"}
+
+
+def test_a_shared_link_reopens_the_view(sqlite_loaded: str) -> None:
+    at = _app(intervention="microneedling", outcome="hair_count", min_year="2020")
+    assert at.metric[0].value == "1"  # the meta-analysis of 2024; the PRP trial is 2019
+    assert at.multiselect(key="flt_outcomes").value == ["hair_count"]
+    assert at.slider(key="flt_years").value == (2020, 2024)
+
+
+def test_study_view_highlights_evidence_and_escapes_html(loaded_url: str) -> None:
+    at = _app("studies", study="91000002")
+    assert at.selectbox(key="study_pick").value == "91000002"
+    body = at.get("html")[0].proto.body
+    assert "<mark" in body
+    assert "Hair count rose" in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>" not in body
+    assert "&amp; &lt;b&gt;split-scalp&lt;/b&gt;" in body
+    titles = re.findall(r'<mark title="([^"]*)"', body)
+    assert any("Outcome: hair count" in title for title in titles)
+    markdown = " ".join(element.value for element in at.markdown)
+    assert "https://pubmed.ncbi.nlm.nih.gov/91000002/" in markdown
+    assert {"Participants (n)": "40", "Sessions": "4", "Needle depth": "1 mm"}.items() <= {
+        metric.label: metric.value for metric in at.metric}.items()
+    assert not at.error
+
+
+def test_study_view_warns_on_a_retracted_study(sqlite_loaded: str) -> None:
+    at = _app("studies", study="90000004")
+    assert at.error and "retracted" in at.error[0].value.lower()
+    at = _app("studies", study="90000001")
+    assert not at.error
+    markdown = " ".join(element.value for element in at.markdown)
+    assert "https://doi.org/10.9999/jid.2023.0001" in markdown
+    assert "PMC9900001" in markdown
+
+
+def test_picking_a_study_puts_it_in_the_url(sqlite_loaded: str) -> None:
+    at = _app("studies")
+    at.selectbox(key="study_pick").select("90000011").run()
+    assert _param(at, "study") == ["90000011"]
+    assert at.subheader[0].value.startswith("Automated microneedling")
+
+
+def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
+    at = _app("cite")
+    at.multiselect(key="cite_pick").select("90000001").select("91000001").run()
+    assert not at.exception
+    text = at.code[0].value
+    assert "Müller K" in text and "J Invent Dermatol" in text
+    assert "RCT, n=102, microneedling + minoxidil" in text
+    assert "Meta-analysis" in text
+    labels = [button.label for button in at.get("download_button")]
+    assert labels == ["Download BibTeX", "Download RIS"]
+    at.radio(key="cite_style").set_value("apa").run()
+    assert "(2023)" in at.code[0].value
+    assert _param(at, "cite") == ["90000001", "91000001"]
+
+
+def test_cite_page_takes_typed_pmids_and_reports_unknown(sqlite_loaded: str) -> None:
+    at = _app("cite")
+    at.text_input(key="cite_typed").input("91000002, 123").run()
+    assert "RCT, n=40" in at.code[0].value
+    assert "PMID 123" in at.warning[0].value
+
+
+def test_export_page_offers_the_formats_and_summaries(loaded_url: str) -> None:
+    at = _app("export")
+    labels = [button.label for button in at.get("download_button")]
+    assert labels[:3] == ["Download CSV", "Download Excel (XLSX)", "Download JSON Lines"]
+    assert "Download summary by design (CSV)" in labels
+    by_design = _frame_with(at, "with_sample_size")
+    assert list(by_design["design"])[:2] == ["Meta-analysis", "RCT"]
+    assert int(by_design.loc[by_design.design == "RCT", "participants"].item()) == 142
+    by_pair = _frame_with(at, "hair count")
+    assert by_pair.loc["minoxidil", "hair count"] == "1 (level 1)"
+    at.multiselect(key="flt_designs").select("rct").run()
+    assert "**2 studies**" in at.markdown[0].value
+
+
+def test_data_page_lists_runs_and_commands(loaded_url: str) -> None:
+    at = _app("data")
+    runs = _frame_with(at, "Query or file")
+    assert len(runs) == 3
+    assert set(runs["Status"]) == {"succeeded"}
+    assert any(name.endswith("dashboard_studies.xml") for name in runs["Query or file"])
+    commands = [block.value for block in at.code]
+    assert "evidence ingest --since last" in commands
+    assert "evidence import FILE" in commands
+    assert _footer(at).startswith("8 studies, data as of ")
+
+
+def test_empty_database_shows_the_first_run_page(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = _app()
+    assert at.title[0].value.startswith("Microneedling")
+    assert "empty" in at.info[0].value
+    assert "evidence ingest" in [block.value for block in at.code]
+    assert not at.metric and not at.error
+    assert _footer(at).startswith("0 studies, data as of never, tagger ")
+    at.switch_page("dashboard_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert "No ingest or import has run yet." in [element.value for element in at.info]
+
+
+def test_unopenable_database_is_one_clear_error(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a directory should be")
+    monkeypatch.setenv("EVIDENCE_DB_URL", f"sqlite:///{blocker}/evidence.db")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Cannot open the evidence database" in at.error[0].value
+
+
+# --------------------------------------------------------------------------- helpers
+
+def test_url_round_trip_and_bad_values_ignored() -> None:
+    study_filter = StudyFilter(designs=("rct",), interventions=("microneedling", "minoxidil"),
+                               min_year=2015, max_level=2, exclude_retracted=True,
+                               text="hair density")
+    assert filter_from_params(params_from_filter(study_filter)) == study_filter
+    assert filter_from_params({"design": ["not_a_code", "rct"], "min_n": ["ten"],
+                               "relevant_only": ["0"]}) == StudyFilter(designs=("rct",))
+
+
+def test_highlight_html_marks_overlaps_and_escapes() -> None:
+    text = "a <b> & c"
+    html = highlight_html(text, [Span(0, 5, "one"), Span(2, 9, 'two "x"'), Span(3, 99, "bad")])
+    assert html == ('<mark title="one">a </mark><mark title="one; two &quot;x&quot;">&lt;b&gt;'
+                    '</mark><mark title="two &quot;x&quot;"> &amp; c</mark>')
+    assert highlight_html("x\ny", []) == "x<br>y"
+
