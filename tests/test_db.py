@@ -66,3 +66,23 @@ def test_eutils_settings_precedence():
     assert Settings.from_sources(eutils_url="http://flag/", environ=env).eutils_url == (
         "http://flag/")
     assert Settings.from_sources(environ={}).eutils_url.startswith("https://eutils.ncbi")
+
+
+def test_models_describe_the_migrated_schema(db_url):
+    """The ORM classes and the Alembic revisions must not drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from evidence.models import Base
+
+    database = open_database(db_url)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            differences = compare_metadata(context, Base.metadata)
+        # Full-text search lives outside the ORM (FTS5 tables, a generated tsvector).
+        ignored = ("studies_fts", "search_vector")
+        real = [diff for diff in differences if not any(name in repr(diff) for name in ignored)]
+        assert real == []
+    finally:
+        database.dispose()
