@@ -25,6 +25,9 @@ _ORDINAL_WORDS = {
     "eighth": 8, "ninth": 9, "tenth": 10, "twelfth": 12,
 }
 
+# Every word WORD_NUMBER is built from: each of its matches contains one of them.
+NUMBER_WORDS = frozenset({*_UNITS, *_TENS, "hundred"})
+
 _UNIT_ALT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _TENS_ALT = "|".join(sorted(_TENS, key=len, reverse=True))
 _BELOW_100 = rf"(?:(?:{_TENS_ALT})(?:[- ](?:{_UNIT_ALT}))?|(?:{_UNIT_ALT}))"

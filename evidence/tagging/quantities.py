@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from evidence.tagging.numbers import DEPTH_VALUE, NUMBER, depth_from_match, to_weeks, word_to_int
+from evidence.tagging.matcher import GatedPattern
+from evidence.tagging.numbers import (
+    DEPTH_VALUE,
+    NUMBER,
+    NUMBER_WORDS,
+    depth_from_match,
+    to_weeks,
+    word_to_int,
+)
 
 _F = re.IGNORECASE
 _NUM = rf"(?<![\w.,/-])(?:{NUMBER})"
@@ -122,15 +130,47 @@ _NOT_FOLLOW_UP_BEFORE = re.compile(
 _LIST_NUMBER = re.compile(rf"{NUMBER}|\d+", _F)
 
 
-# Cheap tests that let most sentences skip the number patterns entirely.
-_HAS_PEOPLE = re.compile(_PEOPLE, _F)
-_HAS_SESSIONS = re.compile(r"sessions|sittings|treatments|procedures|applications|times", _F)
-_HAS_DEPTH_UNIT = re.compile(r"mm\b|μm|um\b|micron|millimet", _F)
-_HAS_DURATION = re.compile(r"week|wks?\b|month|year|day", _F)
+# Cheap tests that let most sentences skip the number patterns entirely; gated
+# so that in ASCII text a few substring tests usually answer without a regex scan.
+_HAS_PEOPLE = GatedPattern(re.compile(_PEOPLE, _F))
+_HAS_SESSIONS = GatedPattern(
+    re.compile(r"sessions|sittings|treatments|procedures|applications|times", _F)
+)
+_HAS_DEPTH_UNIT = GatedPattern(re.compile(r"mm\b|μm|um\b|micron|millimet", _F))
+_HAS_DURATION = GatedPattern(re.compile(r"week|wks?\b|month|year|day", _F))
 
 
-def _int(text: str) -> int | None:
-    return word_to_int(text)
+# The number patterns, gated and run over lower-cased ASCII text where that is
+# exact (GatedPattern.find_all): about ten times faster than with IGNORECASE.
+_GATED: dict[re.Pattern[str], GatedPattern] = {
+    pattern: GatedPattern(pattern)
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_WEAK, *_FOLLOW_UP, _EVALUATION_SPAN,
+                    _SESSION_RANGE, *_SESSIONS)
+}
+
+
+_DIGIT = re.compile(r"\d")
+# A number word contains one of these (NUMBER_WORDS less those containing another).
+_NUMBER_STEMS = tuple(sorted(
+    word for word in NUMBER_WORDS
+    if not any(other != word and other in word for other in NUMBER_WORDS)
+))
+
+
+def _may_have_number(text: str) -> bool:
+    """False only if ``text`` holds no digit and no number word, so NUMBER cannot match.
+
+    Every pattern that reads a value needs one; most sentences that pass the
+    cheap word tests above have none and skip the costly number patterns.
+    """
+    if _DIGIT.search(text) or not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(stem in lowered for stem in _NUMBER_STEMS)
+
+
+def _int(text: str | None) -> int | None:
+    return word_to_int(text) if text is not None else None
 
 
 def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
@@ -140,25 +180,28 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     ("our experience with 41 patients") is taken first. Then the strongest
     statement (enrolled, total) in reading order, then any count of people.
     """
-    if sentences:
-        found = _first_sample([sentences[0]], (*_SAMPLE_STRONG, _SAMPLE_WEAK))
+    # Up to three passes read the same sentences: test each for people only once.
+    people = [index for index, text in enumerate(sentences)
+              if _HAS_PEOPLE.has_match(text) and _may_have_number(text)]
+    if people and people[0] == 0:
+        found = _first_sample(sentences, [0], (*_SAMPLE_STRONG, _SAMPLE_WEAK))
         if found:
             return found
-    found = _first_sample(sentences, _SAMPLE_STRONG)
-    return found or _first_sample(sentences, (_SAMPLE_WEAK,))
+    found = _first_sample(sentences, people, _SAMPLE_STRONG)
+    return found or _first_sample(sentences, people, (_SAMPLE_WEAK,))
 
 
 def _first_sample(
-    sentences: Sequence[str], patterns: Sequence[re.Pattern[str]]
+    sentences: Sequence[str], indices: Sequence[int], patterns: Sequence[re.Pattern[str]]
 ) -> tuple[int, int] | None:
-    for index, text in enumerate(sentences):
-        if not _HAS_PEOPLE.search(text):
-            continue
+    """The first of ``sentences[indices]`` (those naming people) that counts them."""
+    for index in indices:
+        text = sentences[index]
         best: tuple[int, int] | None = None  # (position, value)
         for pattern in patterns:
-            for match in pattern.finditer(text):
+            for match in _GATED[pattern].find_all(text):
                 value = _int(match.group("n"))
-                if "m" in match.groupdict() and match.group("m"):
+                if match.has_group("m") and match.group("m"):
                     other = _int(match.group("m"))
                     value = value + other if value is not None and other is not None else None
                 if value and 0 < value < MAX_PLAUSIBLE_SAMPLE:
@@ -185,13 +228,13 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
     None, but the sentence index is still returned so nothing later overrides it.
     """
     for index, text in enumerate(sentences):
-        if not _HAS_SESSIONS.search(text):
+        if not _HAS_SESSIONS.has_match(text) or not _may_have_number(text):
             continue
         candidates: list[tuple[int, int | None]] = []
-        for match in _SESSION_RANGE.finditer(text):
-            candidates.append((match.start(), None))
+        for found in _GATED[_SESSION_RANGE].find_all(text):
+            candidates.append((found.start(), None))
         for pattern in _SESSIONS:
-            for match in pattern.finditer(text):
+            for match in _GATED[pattern].find_all(text):
                 value = _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
                     candidates.append((match.start(), value))
@@ -203,8 +246,8 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
 def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | None:
     """The first needle depth stated next to a depth word, in millimetres."""
     for index, text in enumerate(sentences):
-        if not _HAS_DEPTH_UNIT.search(text):
-            continue
+        if not _HAS_DEPTH_UNIT.has_match(text) or not _DIGIT.search(text):
+            continue  # a depth value starts with a digit
         matches = [
             m for m in _DEPTH_CUE_BEFORE.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
@@ -220,16 +263,16 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
     """The longest assessment time stated, in weeks, and its sentence index."""
     best: tuple[int, int] | None = None
     for index, text in enumerate(sentences):
-        if not _HAS_DURATION.search(text):
+        if not _HAS_DURATION.has_match(text) or not _may_have_number(text):
             continue
-        matches = [m for pattern in _FOLLOW_UP for m in pattern.finditer(text)]
+        matches = [m for pattern in _FOLLOW_UP for m in _GATED[pattern].find_all(text)]
         if _EVALUATION_WORDS.search(text):
-            matches += list(_EVALUATION_SPAN.finditer(text))
+            matches += list(_GATED[_EVALUATION_SPAN].find_all(text))
         for match in matches:
             if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()):
                 continue
-            unit = match.group("unit")
-            for number in _LIST_NUMBER.findall(match.group("list")):
+            unit = match.group("unit") or ""
+            for number in _LIST_NUMBER.findall(match.group("list") or ""):
                 value = _int(re.sub(r"(?:st|nd|rd|th)$", "", number))
                 if value is None:
                     continue

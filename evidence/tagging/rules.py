@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from evidence.tagging.matcher import Term, TermMatcher
+from evidence.tagging.matcher import GatedPattern, StartFinder, Term, TermMatcher
 from evidence.tagging.vocabulary import CODES_BY_KIND
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -52,7 +52,18 @@ _NORMALISE = str.maketrans(
 
 def normalise(text: str) -> str:
     """Same-length copy of ``text`` with dashes, quotes and spaces made uniform."""
-    return text.translate(_NORMALISE)
+    if text.isascii():  # every character replaced is non-ASCII; isascii() is O(1)
+        return text
+    # str.translate looks every character of non-ASCII text up in a dict; re
+    # skips in C to the few characters that change.
+    return _NORMALISE_CHARS.sub(_normalise_char, text)
+
+
+_NORMALISE_CHARS = re.compile("[" + "".join(re.escape(chr(code)) for code in _NORMALISE) + "]")
+
+
+def _normalise_char(match: re.Match[str]) -> str:
+    return _NORMALISE[ord(match.group())]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +73,8 @@ class LexiconRule:
     id: str
     kind: str
     code: str
-    requires: re.Pattern[str] | None
-    unless: re.Pattern[str] | None
+    requires: GatedPattern | None
+    unless: GatedPattern | None
     implies: tuple[str, ...]
 
 
@@ -91,7 +102,7 @@ class DesignCue:
 
     id: str
     code: str
-    unless: re.Pattern[str] | None
+    unless: GatedPattern | None
     any_section: bool
     title_only: bool
 
@@ -113,7 +124,10 @@ class RuleSet:
 
     lexicons: dict[str, Lexicon]
     design: DesignRules
-    context: dict[str, re.Pattern[str]]
+    context: dict[str, GatedPattern]
+    # The word starts where any lexicon term or design cue may match, found in
+    # one scan per text and shared by every matcher (see matcher.StartFinder).
+    starts: StartFinder
 
 
 def _terms(group: str, terms: list[str], terms_cs: list[str], where: str) -> list[Term]:
@@ -138,13 +152,13 @@ def _str_list(table: dict[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
-def _optional_pattern(table: dict[str, Any], key: str, where: str) -> re.Pattern[str] | None:
+def _optional_pattern(table: dict[str, Any], key: str, where: str) -> GatedPattern | None:
     value = table.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{where}: {key!r} must be a string")
-    return _compile(value, f"{where} {key}")
+    return GatedPattern(_compile(value, f"{where} {key}"))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -266,7 +280,7 @@ def load_design(path: Path) -> DesignRules:
     )
 
 
-def load_context(path: Path) -> dict[str, re.Pattern[str]]:
+def load_context(path: Path) -> dict[str, GatedPattern]:
     """Parse the sentence-context patterns; every expected key must be present."""
     patterns = _read(path).get("patterns", {})
     missing = [key for key in _CONTEXT_KEYS if key not in patterns]
@@ -275,14 +289,17 @@ def load_context(path: Path) -> dict[str, re.Pattern[str]]:
     unknown = sorted(set(patterns) - set(_CONTEXT_KEYS))
     if unknown:
         raise ValueError(f"{path.name}: unknown patterns {unknown}")
-    return {key: _compile(patterns[key], f"{path.name} {key}") for key in _CONTEXT_KEYS}
+    # Gated: most sentences hold none of a context pattern's words (see GatedPattern).
+    return {key: GatedPattern(_compile(patterns[key], f"{path.name} {key}"))
+            for key in _CONTEXT_KEYS}
 
 
 def load_rules(directory: Path = RULES_DIR) -> RuleSet:
     """Load and compile every rule file in ``directory``."""
     lexicons = {kind: load_lexicon(directory / file, kind) for kind, file in LEXICON_FILES.items()}
     design = load_design(directory / "design.toml")
-    return RuleSet(lexicons, design, load_context(directory / "context.toml"))
+    finder = StartFinder([*(lexicon.matcher for lexicon in lexicons.values()), design.cue_matcher])
+    return RuleSet(lexicons, design, load_context(directory / "context.toml"), finder)
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ _ABBREVIATIONS = frozenset(
 )
 _CANDIDATE_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_TAIL = 32  # characters before a full stop that _is_abbreviation looks at first
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(before: str) -> bool:
     """True when the text before a full stop ends in an abbreviation or an initial."""
-    found = _WORD_BEFORE.search(before)
+    # Only the end of ``before`` matters: search a short tail (a search over the
+    # whole sentence so far made splitting quadratic), the whole text only when
+    # the word may reach back beyond the tail.
+    tail = before[-_TAIL:]
+    found = _WORD_BEFORE.search(tail)
+    # Letters and dots up to the tail's start: the word may begin further back.
+    if len(tail) < len(before) and not tail[: found.start() if found else None].strip("."):
+        found = _WORD_BEFORE.search(before)
     if not found:
         return False
     word = found.group(1)
@@ -98,8 +106,9 @@ def _is_abbreviation(before: str) -> bool:
     lowered = word.lower().rstrip(".")
     if lowered in _ABBREVIATIONS:
         return True
-    # "et al." is two words.
-    return lowered == "al" or before.lower().endswith("et al")
+    # "et al." is two words. Lower-casing maps no character onto these five
+    # letters from more than one, so the last few characters decide.
+    return lowered == "al" or before[-_TAIL:].lower().endswith("et al")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -74,12 +74,16 @@ class _Document:
         self.sentences: list[Sentence] = article_sentences(article)
         self.title_norm = normalise(article.title or "")
         self.abstract_norm = normalise(article.abstract_text) if article.abstract else ""
+        # Word starts where some term or cue may match, shared by every scan.
+        self.starts = {TITLE: rules.starts.starts(self.title_norm),
+                       "abstract": rules.starts.starts(self.abstract_norm)}
         self.norm: list[str] = [
             (self.title_norm if s.source == TITLE else self.abstract_norm)[s.start : s.end]
             for s in self.sentences
         ]
         context = rules.context
-        self.search = [bool(context["search_strategy"].search(text)) for text in self.norm]
+        self.search = [context["search_strategy"].has_match(text) for text in self.norm]
+        self._study: list[bool | None] = [None] * len(self.sentences)
         self.counted = self._counted_sentences()
         self._abstract_starts = [s.start for s in self.sentences if s.source == "abstract"]
         self._first_abstract = next(
@@ -93,24 +97,33 @@ class _Document:
         the study's aim); in unlabelled text, the sentences before the first
         one about this record are background.
         """
-        study = self.rules.context["study_statement"]
         counted: list[bool] = []
         seen_study = False
-        for sentence, text in zip(self.sentences, self.norm, strict=True):
+        for index, sentence in enumerate(self.sentences):
             if sentence.section == TITLE:
                 counted.append(True)
                 continue
-            is_study = bool(study.search(text))
+            # The study pattern is costly: only ask where the answer is used.
             if sentence.section == BACKGROUND:
+                is_study = self.is_study(index)
                 counted.append(is_study)
                 seen_study = seen_study or is_study
             elif sentence.section == UNLABELLED:
-                seen_study = seen_study or is_study
+                seen_study = seen_study or self.is_study(index)
                 counted.append(seen_study)
             else:
                 seen_study = True
                 counted.append(True)
         return counted
+
+    def is_study(self, index: int) -> bool:
+        """Whether sentence ``index`` states what this record did (asked once per sentence)."""
+        found = self._study[index]
+        if found is None:
+            found = self._study[index] = self.rules.context["study_statement"].has_match(
+                self.norm[index]
+            )
+        return found
 
     def sentence_at(self, source: str, position: int) -> int | None:
         """Index of the sentence containing ``position`` of the normalised source text."""
@@ -130,19 +143,22 @@ class _Document:
         hits: list[_Hit] = []
         for source, text in ((TITLE, self.title_norm), ("abstract", self.abstract_norm)):
             position = 0
-            matcher = lexicon.matcher
-            while True:
-                match = matcher.search(text, position)
+            match_at = lexicon.matcher.match_at
+            # matcher.search(text, position) in a loop, without a search per match.
+            for at in self.starts[source]:
+                if at < position:
+                    continue
+                match = match_at(text, at)
                 if match is None:
-                    break
+                    continue
                 position = match.end()
                 index = self.sentence_at(source, match.start())
                 if index is None:
                     continue
                 rule = lexicon.rule_for(match)
                 sentence_text = self.norm[index]
-                if (rule.requires and not rule.requires.search(sentence_text)) or (
-                    rule.unless and rule.unless.search(sentence_text)
+                if (rule.requires and not rule.requires.has_match(sentence_text)) or (
+                    rule.unless and rule.unless.has_match(sentence_text)
                 ):
                     # Another rule may still match inside this span.
                     position = match.start() + 1
@@ -183,7 +199,7 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
             if not doc.counted[i]:
                 return False
             section = doc.sentences[i].section
-            return section in (RESULTS, TITLE) or not context["hedge"].search(doc.norm[i])
+            return section in (RESULTS, TITLE) or not context["hedge"].has_match(doc.norm[i])
         if kind == "condition":
             return doc.counted[i] or not primary
         # interventions and devices
@@ -191,8 +207,8 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
             if not doc.counted[i]:
                 return False
             before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
-            return not context["prior_treatment"].search(before)
-        return not context["established_treatment"].search(doc.norm[i])
+            return not context["prior_treatment"].has_match(before)
+        return not context["established_treatment"].has_match(doc.norm[i])
 
     chosen: dict[str, dict[str, _Hit]] = {}
     for kind, kind_hits in hits.items():
@@ -211,7 +227,7 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
     if AGA in conditions and FPHL not in conditions:
         for i, text in enumerate(doc.norm):
             if doc.counted[i] and doc.sentences[i].section != TITLE and \
-                    context["female_participants"].search(text):
+                    context["female_participants"].has_match(text):
                 conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0)
                 break
 
@@ -263,9 +279,8 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
         return "other", doc.tag("design", "other", 0, "design.other.no_abstract")
     # No cue and nobody counted: a text about its own object ("this article
     # presents ...") is "other"; one that only discusses the field is a review.
-    study = doc.rules.context["study_statement"]
     describes_itself = any(
-        study.search(text) for i, text in enumerate(doc.norm) if doc.sentences[i].source != TITLE
+        doc.is_study(i) for i in range(len(doc.sentences)) if doc.sentences[i].source != TITLE
     )
     design = "other" if describes_itself else "narrative_review"
     return design, doc.tag("design", design, 0, f"design.{design}.fallback")
@@ -282,9 +297,11 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
     best: tuple[int, int] | None = None  # (cue number, sentence index)
     matcher = doc.rules.design.cue_matcher
     for source, text in ((TITLE, doc.title_norm), ("abstract", doc.abstract_norm)):
-        position = 0
-        while (match := matcher.search(text, position)) is not None:
-            position = match.start() + 1
+        # Every word start in turn: overlapping matches, as search(text, start + 1) would.
+        for at in doc.starts[source]:
+            match = matcher.match_at(text, at)
+            if match is None:
+                continue
             number = int(TermMatcher.group(match)[1:])
             if best is not None and number >= best[0]:
                 continue
@@ -296,7 +313,7 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
                 continue
             if not (cue.any_section or doc.counted[i]):
                 continue
-            if cue.unless and cue.unless.search(doc.norm[i]):
+            if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue
             best = (number, i)
     return (cues[best[0]], best[1]) if best is not None else None
@@ -311,14 +328,14 @@ def _relevance(doc: _Document, interventions: dict[str, _Hit]) -> tuple[bool, in
     if needling is None:
         return False, title_index, "relevant.no_microneedling"
     title = doc.norm[0] if has_title else ""
-    hair_in_title = bool(context["hair_context"].search(title))
+    hair_in_title = context["hair_context"].has_match(title)
     if hair_in_title:
         return True, 0, "relevant.title"
-    if context["other_indication"].search(title):
+    if context["other_indication"].has_match(title):
         return False, title_index, "relevant.other_indication"
     lexicon = doc.rules.lexicons["intervention"]
     for i, text in enumerate(doc.norm):
-        if doc.search[i] or not context["hair_context"].search(text):
+        if doc.search[i] or not context["hair_context"].has_match(text):
             continue
         for match in lexicon.matcher.finditer(text):
             if lexicon.rule_for(match).code == "microneedling":

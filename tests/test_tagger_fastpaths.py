@@ -1,0 +1,166 @@
+"""The tagger's shortcuts (anchors, start finder, gated patterns) never change a result.
+
+Each shortcut only skips work that cannot produce a match; these tests pin
+that down against the plain ``re`` behaviour, including the Unicode
+characters that ``re`` matches case-insensitively to ASCII letters.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from evidence.tagging.matcher import (
+    _CUT,
+    _END,
+    GatedPattern,
+    StartFinder,
+    Term,
+    TermMatcher,
+    anchors,
+)
+from evidence.tagging.rules import _NORMALISE, default_rules, normalise
+from evidence.tagging.sentences import _ABBREVIATIONS, _is_abbreviation
+
+
+def test_anchors_are_the_literal_starts_of_a_term() -> None:
+    assert anchors("minoxidil") == {("minoxidi", _CUT)}  # cut at eight characters
+    assert anchors("AGA") == {("aga", _END)}
+    assert anchors("rats?") == {("rat", _END), ("rats", _END)}
+    assert anchors(r"micro[- ]?needl\w*") == {("micro-ne", _CUT), ("micro ne", _CUT),
+                                               ("micronee", _CUT)}
+    assert anchors(r"(?<!non-)steroids?") == {("steroid", _END), ("steroids", _CUT)}
+    assert anchors(r"(?:7|seven) ?- ?point") == {
+        ("7-point", _END), ("7 -point", _CUT), ("7- point", _CUT), ("7 - poin", _CUT),
+        ("seven-po", _CUT), ("seven -p", _CUT), ("seven- p", _CUT), ("seven - ", _CUT),
+    }
+    assert anchors(r"c57bl\S*") == {("c57bl", _CUT)}
+    assert anchors(r"\d+ patients") is None  # may begin with any digit
+    assert anchors(r"(?:[\w-]+ )?cells") is None
+
+
+def test_start_finder_keeps_every_word_start_where_a_term_matches() -> None:
+    terms = [Term("s", "scarring alopecia"), Term("k", "ketoconazole"), Term("a", "AGA", True),
+             Term("r", "5[- ]?(?:alpha|α)[- ]?reductase")]
+    matcher = TermMatcher(terms)
+    finder = StartFinder([matcher])
+    # U+017F and U+212A match "s" and "k" under IGNORECASE, as in the terms.
+    text = "\u017fcarring alopecia, \u212aetoconazole, saga AGA, 5α-reductase; ascarring alopecia"
+    assert finder.starts(text) == [0, 19, 38, 43]
+    found = [(TermMatcher.group(m), m.start()) for m in matcher.finditer(text)]
+    # The finder offers the long s too; trying a term stays keyed on the two
+    # lower-cased letters at the word start ("ſc" keys no bucket), as before.
+    assert found == [("k", 19), ("a", 38), ("r", 43)]
+
+
+def test_shared_starts_give_the_same_matches_as_a_plain_word_start_scan() -> None:
+    rules = default_rules()
+    matchers = [lexicon.matcher for lexicon in rules.lexicons.values()]
+    matchers.append(rules.design.cue_matcher)
+    every_word_start = re.compile(r"(?<!\w)\w")
+    random.seed(7)
+    pieces = ["Microneedling", "with", "PRP", "and", "minoxidil", "in", "AGA", "women", "(FPHL)",
+              "hair density", "rats", "ratio", "\u017fafety", "5α-reductase", "randomized",
+              "İn vitro", "a case of", "split-scalp", "-", ",", "0.5 mm", "\u212a"]
+    for _ in range(300):
+        text = " ".join(random.choice(pieces) for _ in range(random.randint(1, 30)))
+        shared = rules.starts.starts(text)
+        every = [m.start() for m in every_word_start.finditer(text)]
+        for matcher in matchers:
+            assert _found(matcher, text, shared) == _found(matcher, text, every), text
+
+
+def _found(matcher: TermMatcher, text: str, starts: list[int]) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), TermMatcher.group(m)) for m in matcher.finditer(text, starts)]
+
+
+def test_gated_pattern_answers_as_the_pattern_does() -> None:
+    pattern = re.compile(r"\b(?:search\w*|keywords?|mesh|terms)\b [^.]*? (?:\bOR\b)", re.I)
+    gated = GatedPattern(pattern)
+    for text in ("We searched PubMed using hair OR alopecia.", "No such words here.",
+                 "Keywords: x OR y", "\u017fearch terms: a OR b", "MeSH: a OR b"):
+        expected = pattern.search(text)
+        found = gated.search(text)
+        assert (found and found.span()) == (expected and expected.span()), text
+        assert list(map(re.Match.span, gated.finditer(text))) == list(
+            map(re.Match.span, pattern.finditer(text)))
+    assert not gated.may_match("nothing to see")
+    assert GatedPattern(re.compile(r"\d+ patients")).may_match("anything")  # no gate
+
+
+def test_normalise_is_the_translation_table() -> None:
+    random.seed(3)
+    chars = [chr(code) for code in _NORMALISE] + list("ab -é\n")
+    for _ in range(2000):
+        text = "".join(random.choice(chars) for _ in range(random.randint(0, 40)))
+        assert normalise(text) == text.translate(_NORMALISE)
+
+
+def test_abbreviation_check_reads_only_the_tail_when_that_suffices() -> None:
+    def reference(before: str) -> bool:
+        found = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
+        if not found:
+            return False
+        word = found.group(1)
+        if len(word) == 1 and word.isupper():
+            return True
+        lowered = word.lower().rstrip(".")
+        return lowered in _ABBREVIATIONS or lowered == "al" or before.lower().endswith("et al")
+
+    random.seed(5)
+    alphabet = "ab. Alet.JZ\u0130"
+    samples = ["x" + "." * 40 + "al", "y" * 50, "." * 40, "a" + "." * 40, "see Fig", "et al"]
+    samples += ["".join(random.choice(alphabet) for _ in range(random.randint(0, 80)))
+                for _ in range(5000)]
+    for before in samples:
+        assert _is_abbreviation(before) == reference(before), before
+
+
+def test_has_match_agrees_with_search_also_on_the_lower_cased_route() -> None:
+    rules = default_rules()
+    patterns = list(rules.context.values())
+    random.seed(11)
+    words = ["We", "enrolled", "60", "PATIENTS", "were", "Treated", "hair", "may", "Alopecia",
+             "AGA", "search", "MeSH", "OR", "women", "\u017fearch", "\u0131t", "caſe", "é", "."]
+    for _ in range(400):
+        text = " ".join(random.choice(words) for _ in range(random.randint(0, 15)))
+        for gated in patterns:
+            assert gated.has_match(text) == bool(gated.pattern.search(text)), (gated, text)
+    # A lower-case character that re equates with an ASCII letter keeps IGNORECASE.
+    long_s = GatedPattern(re.compile("\u017fcar", re.IGNORECASE))
+    assert long_s.has_match("SCAR") and long_s.has_match("scar")
+
+
+def test_find_all_gives_the_spans_and_original_groups_of_finditer() -> None:
+    from evidence.tagging import quantities
+
+    random.seed(13)
+    words = ["Sixty", "60", "Male", "AGA", "patients", "(aged 20-40)", "were", "ENROLLED", "and",
+             "12", "Women", "for", "6", "Months", "follow-up", "at", "12TH", "weeks", "é", ","]
+    patterns = [*quantities._SAMPLE_STRONG, quantities._SAMPLE_WEAK, *quantities._FOLLOW_UP]
+    for _ in range(300):
+        text = " ".join(random.choice(words) for _ in range(random.randint(0, 20)))
+        for pattern in patterns:
+            gated = quantities._GATED[pattern]
+            expected = [(m.start(), m.groupdict()) for m in pattern.finditer(text)]
+            found = [(f.start(), {name: f.group(name) for name in pattern.groupindex})
+                     for f in gated.find_all(text)]
+            assert found == expected, (pattern.pattern, text)
+    # Upper-case letters in a class are fine when their lower case is there too.
+    assert GatedPattern(re.compile("[A-Za-z]+ x", re.I))._lowered is not None
+    assert GatedPattern(re.compile("[^A-Z] x", re.I))._lowered is None
+
+
+def test_number_gate_lets_every_number_through() -> None:
+    from evidence.tagging import quantities
+    from evidence.tagging.numbers import NUMBER
+
+    number = re.compile(NUMBER, re.IGNORECASE)
+    random.seed(17)
+    words = ["Sixty-eight", "a", "HUNDRED", "patients", "weeks", "eleven", "often", "x",
+             "1,127", "٣", "none", "Twelfth", "é", "thirteen", "(", "."]
+    for _ in range(2000):
+        text = " ".join(random.choice(words) for _ in range(random.randint(0, 6)))
+        if number.search(text):
+            assert quantities._may_have_number(text), text
+    assert not quantities._may_have_number("Patients were treated weekly.")
