@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 MAKE_CORPUS = ROOT.parent / "shared" / "tools" / "make_pubmed_corpus.py"
 DEFAULT_STAGES = ["parse", "parse-parallel", "pubmed_parser", "biopython", "tag", "import",
-                  "retag"]
+                  "retag", "queries"]
 # Biopython's Entrez.read holds the whole file in memory (about 2 GB at 30,000
 # records): past this size it is left out rather than risk the machine.
 BIOPYTHON_MAX_RECORDS = 50_000
@@ -49,6 +49,9 @@ def run_stage(stage: str, path: Path, db_url: str | None) -> dict:
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         return {"stage": stage, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    for line in done.stderr.splitlines():  # a stage's own detail lines
+        if line.startswith("#"):
+            print(line, flush=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -92,7 +95,7 @@ def main() -> None:
                 for leftover in OUT.glob(f"bench{records}.db*"):
                     leftover.unlink()
                 db_url = f"sqlite:///{sqlite_db}"
-            if stage == "retag":
+            if stage in ("retag", "queries"):
                 db_url = f"sqlite:///{OUT / f'bench{records}.db'}"
             result = run_stage(stage, path, db_url)
             _print(records, stage, result)
@@ -107,6 +110,10 @@ def main() -> None:
 def _print(records: int, stage: str, result: dict) -> None:
     if "error" in result:
         print(f"{records:>8} {stage:<18} failed: {result['error']}")
+        return
+    if stage == "queries":
+        print(f"{records:>8} {stage:<18} {'slowest':>9} {result['seconds'] * 1000:>7.0f}ms "
+              f"{result['peak_mb']:>9.1f}", flush=True)
         return
     rate = result["records"] / result["seconds"] if result["seconds"] else float("inf")
     print(f"{records:>8} {stage:<18} {rate:>9,.0f} {result['seconds']:>9.2f} "

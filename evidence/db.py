@@ -25,6 +25,10 @@ from evidence.errors import EvidenceError
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Readers wait this long for a writer's lock before giving up (SQLite).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Page cache per connection, in KiB (negative means KiB to SQLite). The full-text
+# index merges its segments on every commit; with the 2 MiB default each study
+# cost 690 us to index at 6,000 studies and rising, with 64 MiB 270 us (measured).
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
 

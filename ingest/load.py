@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from evidence.db import Database
@@ -196,9 +196,23 @@ def prepare(article: Article, source: str, tagging: Tagging | None = None) -> Pr
 
 
 def _insert_children(session: Session, rows_by_model: dict[type, list[dict[str, Any]]]) -> None:
+    # Core inserts: one executemany per table. The ORM's bulk path would build
+    # persistence state for every row, which costs more than the database does.
     for model, rows in rows_by_model.items():
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(model.__table__.insert(), rows)
+
+
+def index_new_studies(session: Session, study_ids: Sequence[int]) -> None:
+    """Add newly inserted studies to SQLite's full-text index, in one statement.
+
+    PostgreSQL keeps its generated tsvector column up to date by itself.
+    """
+    if study_ids and session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            text("INSERT INTO studies_fts(rowid, title, abstract) SELECT id, title, abstract "
+                 "FROM studies WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"ids": list(study_ids)})
 
 
 def write_batch(session: Session, batch: Sequence[PreparedStudy], *, tagger: Tagger,
@@ -246,12 +260,16 @@ def write_batch(session: Session, batch: Sequence[PreparedStudy], *, tagger: Tag
         children[TagRow].extend({**row, "study_id": study_id} for row in prepared.tags or ())
 
     if fresh:
-        inserted = session.execute(
-            insert(Study).returning(Study.id, sort_by_parameter_order=True),
-            [{**p.values, **(p.tag_values or {}), "first_seen_at": now, "updated_at": now}
-             for p in fresh])
-        for study_id, prepared in zip(inserted.scalars(), fresh, strict=True):
-            collect(study_id, prepared)
+        # Plain executemany, then one lookup for the new ids: INSERT ... RETURNING
+        # in parameter order makes SQLite fall back to one statement per row.
+        session.execute(Study.__table__.insert(), [
+            {**p.values, **(p.tag_values or {}), "first_seen_at": now, "updated_at": now}
+            for p in fresh])
+        new_ids = dict(session.execute(select(Study.pmid, Study.id)
+                                       .where(Study.pmid.in_([p.pmid for p in fresh]))).all())
+        index_new_studies(session, list(new_ids.values()))
+        for prepared in fresh:
+            collect(new_ids[prepared.pmid], prepared)
         counts.new += len(fresh)
     if changed:
         ids = [study_id for study_id, _ in changed]
