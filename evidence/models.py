@@ -40,6 +40,9 @@ _CHILD_FK = {"ondelete": "CASCADE"}
 
 class Study(Base):
     __tablename__ = "studies"
+    # Covering index for the dashboard's aggregates (migration 0005).
+    __table_args__ = (Index("ix_studies_overview", "design", "year", "evidence_level",
+                            "sample_size", "relevant", "retracted"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pmid: Mapped[str] = mapped_column(String(16), unique=True)
