@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from evidence.labels import (
@@ -106,8 +106,11 @@ def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str
         if kind is None:
             continue
         for code in getattr(f, attribute):
-            conditions.append(exists().where(
-                TagRow.study_id == Study.id, TagRow.kind == kind, TagRow.code == code))
+            # IN over the tags of one code, not a correlated EXISTS: the database
+            # starts from the (kind, code) index instead of probing every study
+            # (10 ms against 79 ms at 100,000 studies on SQLite).
+            conditions.append(Study.id.in_(
+                select(TagRow.study_id).where(TagRow.kind == kind, TagRow.code == code)))
     if f.min_year is not None:
         conditions.append(Study.year >= f.min_year)
     if f.max_year is not None:
@@ -278,15 +281,25 @@ class DatabaseStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def filtered_study_ids(study_filter: StudyFilter, dialect: str) -> Select[Any]:
+    """The ids of the filtered studies, as a subquery for ``IN``."""
+    return apply_filter(select(Study.id), study_filter, dialect)
+
+
 def _tag_counts(session: Session, kind: str, study_filter: StudyFilter) -> dict[str, int]:
-    # An alias, so the filter's EXISTS (... FROM tags ...) subqueries do not
-    # correlate with the outer tags table (which left them with no FROM).
-    tag = aliased(TagRow)
-    statement = (select(tag.code, func.count(func.distinct(tag.study_id)))
-                 .join(Study, Study.id == tag.study_id).where(tag.kind == kind)
-                 .group_by(tag.code).order_by(func.count(func.distinct(tag.study_id))
-                                              .desc(), tag.code))
-    statement = apply_filter(statement, study_filter, _dialect(session))
+    """Studies per code of ``kind``, among the filtered studies.
+
+    Written as "tags whose study is in the filtered set" rather than a join
+    from studies: the database then reads the tags of one kind from its
+    (kind, code) index and checks membership, 44 ms against 209 ms for one
+    intervention filter at 100,000 studies on SQLite.
+    """
+    studies = func.count(func.distinct(TagRow.study_id))
+    statement = select(TagRow.code, studies).where(TagRow.kind == kind)
+    if not study_filter.is_empty():
+        statement = statement.where(
+            TagRow.study_id.in_(filtered_study_ids(study_filter, _dialect(session))))
+    statement = statement.group_by(TagRow.code).order_by(studies.desc(), TagRow.code)
     return {code: count for code, count in session.execute(statement)}
 
 
@@ -434,15 +447,7 @@ def outcome_frequency(session: Session, study_filter: StudyFilter = StudyFilter(
     """DataFrame ``outcome, outcome_label, studies``: how many studies measured each outcome."""
     import pandas as pd
 
-    if study_filter.is_empty():
-        # Without a filter the tags' covering index answers alone; joining
-        # studies only to filter nothing costs ten times as much (100,000 studies).
-        studies = func.count(func.distinct(TagRow.study_id))
-        counts = dict(session.execute(
-            select(TagRow.code, studies).where(TagRow.kind == "outcome")
-            .group_by(TagRow.code).order_by(studies.desc(), TagRow.code)).all())
-    else:
-        counts = _tag_counts(session, "outcome", study_filter)
+    counts = _tag_counts(session, "outcome", study_filter)
     rows = [(code, label(code), count) for code, count in counts.items()]
     return pd.DataFrame(rows, columns=["outcome", "outcome_label", "studies"])
 
