@@ -92,6 +92,20 @@ def _sequence(items: list[Any]) -> set[str] | None:
     return current
 
 
+def _class_chars(av: Any) -> set[str] | None:
+    """Lower-cased characters of a character class; None when it is too wide to list."""
+    c = _sre_constants
+    chars: set[str] = set()
+    for item_op, item_av in av:
+        if item_op == c.LITERAL:
+            chars.add(chr(item_av).lower())
+        elif item_op == c.RANGE and item_av[1] - item_av[0] <= _MAX_RANGE:
+            chars.update(chr(code).lower() for code in range(item_av[0], item_av[1] + 1))
+        else:
+            return None
+    return chars
+
+
 def _item(op: Any, av: Any) -> set[str] | None:
     c = _sre_constants
     if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
@@ -99,15 +113,7 @@ def _item(op: Any, av: Any) -> set[str] | None:
     if op == c.LITERAL:
         return {chr(av).lower()}
     if op == c.IN:
-        chars: set[str] = set()
-        for item_op, item_av in av:
-            if item_op == c.LITERAL:
-                chars.add(chr(item_av).lower())
-            elif item_op == c.RANGE and item_av[1] - item_av[0] <= _MAX_RANGE:
-                chars.update(chr(code).lower() for code in range(item_av[0], item_av[1] + 1))
-            else:
-                return None
-        return chars
+        return _class_chars(av)
     if op == c.SUBPATTERN:
         return _sequence(list(av[-1]))
     if op == c.BRANCH:
@@ -200,15 +206,8 @@ def _anchor_item(op: Any, av: Any) -> set[tuple[str, int]] | None:
         char = chr(av).lower()
         return {(char, _OPEN)} if len(char) == 1 else None
     if op == c.IN:
-        chars: set[str] = set()
-        for item_op, item_av in av:
-            if item_op == c.LITERAL:
-                chars.add(chr(item_av).lower())
-            elif item_op == c.RANGE and item_av[1] - item_av[0] <= _MAX_RANGE:
-                chars.update(chr(code).lower() for code in range(item_av[0], item_av[1] + 1))
-            else:
-                return None
-        if any(len(char) != 1 for char in chars):
+        chars = _class_chars(av)
+        if chars is None or any(len(char) != 1 for char in chars):
             return None
         return {(char, _OPEN) for char in chars}
     if op == c.SUBPATTERN:
