@@ -310,11 +310,6 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     return chosen
 
 
-def current_filter() -> StudyFilter:
-    """The filter last set in the sidebar (for pages that do not draw it)."""
-    return st.session_state.get(_FILTER_STATE) or filter_from_params(_url_filter_params())
-
-
 # --------------------------------------------------------------------------- text
 
 def format_date(value: dt.datetime | dt.date | None) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, func, or_, select, text
@@ -37,10 +37,11 @@ from evidence.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-# Export records are assembled this many studies at a time: bounded memory for
-# any result size, few round trips.
+# Studies read per IN (...) list: bounded memory for any result size, lists well
+# within every backend's parameter limit, few round trips.
 RECORD_CHUNK = 1000
-TAG_FILTER_KINDS = {"designs": None, "outcomes": "outcome", "interventions": "intervention",
+# StudyFilter attribute -> tag kind, for the filters that must all be present.
+TAG_FILTER_KINDS = {"outcomes": "outcome", "interventions": "intervention",
                     "conditions": "condition", "devices": "device"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -103,8 +104,6 @@ def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str
     if f.designs:
         conditions.append(Study.design.in_(f.designs))
     for attribute, kind in TAG_FILTER_KINDS.items():
-        if kind is None:
-            continue
         for code in getattr(f, attribute):
             # IN over the tags of one code, not a correlated EXISTS: the database
             # starts from the (kind, code) index instead of probing every study
@@ -278,7 +277,6 @@ class DatabaseStats:
     tagger_versions: dict[str, int]
     last_update: dt.datetime | None
     runs: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def filtered_study_ids(study_filter: StudyFilter, dialect: str) -> Select[Any]:
@@ -321,9 +319,6 @@ def database_stats(session: Session, study_filter: StudyFilter = StudyFilter()) 
     versions = dict(session.execute(apply_filter(
         select(Study.tagger_version, func.count()).group_by(Study.tagger_version),
         study_filter, dialect)).all())
-    last_run = session.scalar(select(func.max(IngestRun.finished_at))
-                              .where(IngestRun.status == "succeeded"))
-    last_write = session.scalar(select(func.max(Study.updated_at)))
     return DatabaseStats(
         studies=totals[0], relevant=totals[1], retracted=totals[2], participants=int(totals[3]),
         min_year=totals[4], max_year=totals[5], by_design=by_design,
@@ -331,7 +326,7 @@ def database_stats(session: Session, study_filter: StudyFilter = StudyFilter()) 
         outcomes=_tag_counts(session, "outcome", study_filter),
         interventions=_tag_counts(session, "intervention", study_filter),
         tagger_versions={str(version): count for version, count in versions.items()},
-        last_update=max((value for value in (last_run, last_write) if value), default=None),
+        last_update=last_update(session),
         runs=session.scalar(select(func.count(IngestRun.id))) or 0,
     )
 
@@ -350,9 +345,6 @@ def recent_runs(session: Session, limit: int = 20) -> list[IngestRun]:
 META_ANALYSIS_DESIGNS = ("meta_analysis", "systematic_review")
 #: Table sorts offered by :func:`study_table` (the keys of :data:`SORTS`).
 TABLE_SORTS = tuple(SORTS)
-#: SQLite's default bound-parameter limit is well above this; chunking keeps
-#: ``IN (...)`` lists bounded on every backend.
-_ID_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -548,8 +540,8 @@ def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
     studies: dict[int, tuple[Any, ...]] = {}
     codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"outcome": [],
                                                                   "intervention": []})
-    for start in range(0, len(ids), _ID_CHUNK):
-        chunk = ids[start:start + _ID_CHUNK]
+    for start in range(0, len(ids), RECORD_CHUNK):
+        chunk = ids[start:start + RECORD_CHUNK]
         for row in session.execute(
                 select(Study.id, Study.pmid, Study.year, Study.title, Study.design,
                        Study.evidence_level, Study.sample_size, Study.retracted)

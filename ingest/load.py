@@ -53,10 +53,6 @@ class LoadCounts:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def seen(self) -> int:
-        return self.new + self.updated + self.unchanged + self.skipped + self.failed
-
     def as_dict(self) -> dict[str, int]:
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
                 "deleted": self.deleted, "skipped": self.skipped, "failed": self.failed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from evidence.db import Database
 from evidence.models import IngestRun
@@ -46,14 +46,3 @@ def mark_abandoned_runs(database: Database, kind: str) -> int:
             update(IngestRun).where(IngestRun.kind == kind, IngestRun.status == RUNNING)
             .values(status=INTERRUPTED))
         return result.rowcount or 0
-
-
-def last_run(database: Database, *, kind: str | None = None,
-             status: str | None = None) -> IngestRun | None:
-    statement = select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc())
-    if kind:
-        statement = statement.where(IngestRun.kind == kind)
-    if status:
-        statement = statement.where(IngestRun.status == status)
-    with database.session() as session:
-        return session.scalars(statement.limit(1)).first()
