@@ -139,26 +139,24 @@ def measure() -> dict[str, float]:
     samples = [fresh("dashboard_pages/studies.py")[1] for _ in range(REPEATS)]
     figures["first full render, Studies"] = statistics.median(samples)
 
-    at, _ = fresh("dashboard_pages/studies.py")
-    changes = []
-    for code in ("minoxidil", "prp", "finasteride"):
-        at.multiselect(key="flt_interventions").set_value([code])
-        changes.append(_timed(at.run))
-    figures["filter change (new filter), Studies"] = statistics.median(changes)
-    at.multiselect(key="flt_interventions").set_value(["minoxidil"])
-    figures["filter change (filter seen before), Studies"] = _timed(at.run)
+    def filter_changes(page: str | None, name: str) -> AppTest:
+        """New intervention filters (cache misses), then one seen before."""
+        at, _ = fresh(page)
+        changes = []
+        for code in ("minoxidil", "prp", "finasteride"):
+            at.multiselect(key="flt_interventions").set_value([code])
+            changes.append(_timed(at.run))
+        figures[f"filter change (new filter), {name}"] = statistics.median(changes)
+        at.multiselect(key="flt_interventions").set_value(["minoxidil"])
+        figures[f"filter change (filter seen before), {name}"] = _timed(at.run)
+        return at
+
+    at = filter_changes("dashboard_pages/studies.py", "Studies")
     at.checkbox(key="flt_exclude_retracted").check()
     figures["filter change (exclude retracted), Studies"] = _timed(at.run)
     assert not at.exception, at.exception
 
-    at, _ = fresh(None)
-    changes = []
-    for code in ("minoxidil", "prp", "finasteride"):
-        at.multiselect(key="flt_interventions").set_value([code])
-        changes.append(_timed(at.run))
-    figures["filter change (new filter), Overview"] = statistics.median(changes)
-    at.multiselect(key="flt_interventions").set_value(["minoxidil"])
-    figures["filter change (filter seen before), Overview"] = _timed(at.run)
+    at = filter_changes(None, "Overview")
     assert not at.exception, at.exception
     return figures
 
