@@ -25,12 +25,12 @@ def parse_ours(path: str, _db: str | None) -> int:
 
 
 def parse_ours_parallel(path: str, _db: str | None) -> int:
-    """Parse on every core into the rows the loader writes (plain dicts)."""
-    from ingest.load import PreparedStudy
+    """Parse on every core into the rows the loader writes (plain tuples)."""
     from ingest.parallel import parse_file_parallel
+    from ingest.rows import StudyRows
 
     return sum(1 for item in parse_file_parallel(path, source="bench", tag=False)
-               if isinstance(item, PreparedStudy))
+               if isinstance(item, StudyRows))
 
 
 def import_ours(path: str, db_url: str | None) -> int:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from evidence.db import Database
@@ -64,7 +64,8 @@ def _articles(session: Session, ids: Sequence[int]) -> list[tuple[Study, Article
 def retag_all(database: Database, *, tagger: Callable[[Article], Tagging] | None = None,
               on_batch: Callable[[int], None] | None = None) -> RetagResult:
     from evidence.tagging import TAGGER_VERSION, tag_article
-    from ingest.load import tag_rows, tagging_values
+    from ingest.bulk import insert_rows, update_rows
+    from ingest.rows import STUDY_TAGGING_COLUMNS, TAG_COLUMNS, tag_rows, tagging_row
 
     tagger = tagger or tag_article
     with database.session() as session:
@@ -85,13 +86,11 @@ def retag_all(database: Database, *, tagger: Callable[[Article], Tagging] | None
                 version = tagging.tagger_version
                 if {(tag.kind, tag.code) for tag in tagging.tags} != old[study.id]:
                     changed += 1
-                updates.append({"id": study.id, **tagging_values(tagging)})
-                rows.extend(tag_rows(study.id, tagging))
+                updates.append((*tagging_row(tagging), study.id))
+                rows.extend((study.id, *row) for row in tag_rows(tagging))
             session.execute(delete(TagRow).where(TagRow.study_id.in_(ids)))
-            if updates:
-                session.execute(update(Study), updates)
-            if rows:
-                session.execute(insert(TagRow), rows)
+            update_rows(session, Study.__tablename__, "id", STUDY_TAGGING_COLUMNS, updates)
+            insert_rows(session, TagRow.__tablename__, ("study_id", *TAG_COLUMNS), rows)
         if on_batch is not None:
             on_batch(len(ids))
     return RetagResult(studies=len(all_ids), changed=changed, tagger_version=version)

@@ -10,8 +10,9 @@ from evidence.db import Database
 from evidence.errors import InputFileError
 from evidence.records import ParsedItem
 from ingest import medline_text, pubmed_xml
-from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, PreparedStudy, Tagger, load_items
+from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, Tagger, load_items
 from ingest.parallel import parse_file_parallel, should_parallelise
+from ingest.rows import StudyRows
 from ingest.runs import FAILED, SUCCEEDED, finish_run, start_run
 
 MEDLINE_SUFFIXES = (".nbib", ".medline", ".txt")
@@ -29,7 +30,7 @@ class ImportSummary:
 
 
 def iter_path(path: Path, *, parallel: bool | None = None, source: str = "",
-              workers: int | None = None) -> Iterator[ParsedItem | PreparedStudy]:
+              workers: int | None = None) -> Iterator[ParsedItem | StudyRows]:
     """Records of one file, chosen by content: XML (plain or gzip) or MEDLINE text.
 
     A large XML file is parsed and tagged on every core (``parallel=None``

@@ -9,7 +9,6 @@ one; a changed one has its row updated and all its children replaced.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,22 +17,20 @@ from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from evidence.db import Database
-from evidence.models import (
-    STUDY_CHILDREN,
-    AbstractSectionRow,
-    AuthorRow,
-    IngestRun,
-    KeywordRow,
-    MeshHeadingRow,
-    PendingPmid,
-    PublicationTypeRow,
-    Study,
-    TagRow,
-    TrialIdRow,
-)
+from evidence.models import STUDY_CHILDREN, IngestRun, PendingPmid, Study, TagRow
 from evidence.records import Article, DeletedCitations, InvalidRecord, ParsedItem, SkippedRecord
 from evidence.tagging.result import Tagging
-from ingest.pubmed_xml import sort_date
+from ingest.bulk import insert_rows, update_rows
+from ingest.rows import (
+    RECORD_CHILD_COLUMNS,
+    STUDY_COLUMNS,
+    STUDY_RECORD_COLUMNS,
+    STUDY_TAGGING_COLUMNS,
+    TAG_COLUMNS,
+    Row,
+    StudyRows,
+    study_rows,
+)
 
 # Large enough to amortise a transaction, small enough that a crash loses little work
 # and SQLite's bound-parameter limit is never reached in the IN (...) lookups.
@@ -64,141 +61,6 @@ def default_tagger() -> Tagger:
     return tag_article
 
 
-def content_hash(article: Article) -> str:
-    """A fingerprint of everything we store from the record, to skip unchanged ones."""
-    return hashlib.blake2b(repr(article).encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _date(iso: str | None) -> dt.date | None:
-    if not iso:
-        return None
-    try:
-        return dt.date.fromisoformat(iso)
-    except ValueError:
-        return None
-
-
-def _article_values(article: Article, source: str) -> dict[str, Any]:
-    """The ``studies`` columns that come from the record itself."""
-    return {
-        "pmid": article.pmid,
-        "doi": article.doi,
-        "pmcid": article.pmcid,
-        "title": article.title,
-        "abstract": article.abstract_text,
-        "journal": article.journal,
-        "journal_abbrev": article.journal_abbrev,
-        "volume": article.volume,
-        "issue": article.issue,
-        "pages": article.pages,
-        "year": article.year,
-        "pub_date": article.pub_date,
-        "pub_sort_date": _date(sort_date(article.pub_date)),
-        "languages": article.languages,
-        "publication_status": article.publication_status,
-        "date_revised": _date(article.date_revised),
-        "retracted": article.retracted,
-        "source": source,
-        "content_hash": content_hash(article),
-    }
-
-
-def tagging_values(tagging: Tagging) -> dict[str, Any]:
-    """The ``studies`` columns that come from the tagger (denormalised for filters)."""
-    depth = tagging.needle_depth_mm
-    return {
-        "relevant": tagging.relevant,
-        "design": tagging.design,
-        "evidence_level": tagging.evidence_level,
-        "sample_size": tagging.sample_size,
-        "sessions": tagging.sessions,
-        "needle_depth_min_mm": depth[0] if depth else None,
-        "needle_depth_max_mm": depth[1] if depth else None,
-        "follow_up_weeks": tagging.follow_up_weeks,
-        "tagger_version": tagging.tagger_version,
-    }
-
-
-def tag_rows(study_id: int | None, tagging: Tagging) -> list[dict[str, Any]]:
-    return [
-        {"study_id": study_id, "kind": tag.kind, "code": tag.code, "sentence": tag.sentence,
-         "source": tag.source, "start": tag.start, "end": tag.end, "rule": tag.rule,
-         "tagger_version": tagging.tagger_version}
-        for tag in tagging.tags
-    ]
-
-
-def _child_rows(article: Article) -> dict[type, list[dict[str, Any]]]:
-    """Child rows of one record, ``study_id`` left to fill in once it is known."""
-    return {
-        AbstractSectionRow: [
-            {"position": i, "label": s.label, "category": s.category, "text": s.text}
-            for i, s in enumerate(article.abstract)],
-        AuthorRow: [
-            {"position": i, "last_name": a.last_name, "fore_name": a.fore_name,
-             "initials": a.initials, "collective_name": a.collective_name,
-             "affiliations": list(a.affiliations)}
-            for i, a in enumerate(article.authors)],
-        PublicationTypeRow: [
-            {"position": i, "name": name} for i, name in enumerate(article.publication_types)],
-        MeshHeadingRow: [
-            {"position": i, "descriptor": m.descriptor, "descriptor_ui": m.descriptor_ui,
-             "major_topic": m.major_topic, "qualifiers": list(m.qualifiers),
-             "major_qualifiers": list(m.major_qualifiers)}
-            for i, m in enumerate(article.mesh)],
-        KeywordRow: [
-            {"position": i, "keyword": keyword} for i, keyword in enumerate(article.keywords)],
-        TrialIdRow: [
-            {"registry_id": registry_id,
-             "found_in": article.trial_id_sources.get(registry_id, "abstract")}
-            for registry_id in article.trial_ids],
-    }
-
-
-@dataclass
-class PreparedStudy:
-    """One record as the rows it becomes: built anywhere, written by one writer.
-
-    Plain dicts, so a worker process can build it and hand it over cheaply.
-    ``tagging`` columns and tag rows are absent until the record is tagged;
-    the writer tags only what is new or changed.
-    """
-
-    pmid: str
-    values: dict[str, Any]
-    children: dict[type, list[dict[str, Any]]]
-    article: Article | None = None
-    tag_values: dict[str, Any] | None = None
-    tags: list[dict[str, Any]] | None = None
-
-    @property
-    def date_revised(self) -> dt.date | None:
-        return self.values["date_revised"]
-
-    def tag_with(self, tagging: Tagging) -> PreparedStudy:
-        self.tag_values = tagging_values(tagging)
-        self.tags = tag_rows(None, tagging)
-        return self
-
-
-def prepare(article: Article, source: str, tagging: Tagging | None = None) -> PreparedStudy:
-    prepared = PreparedStudy(pmid=article.pmid, values=_article_values(article, source),
-                             children=_child_rows(article))
-    if tagging is None:
-        prepared.article = article  # tagged later, and only if it needs writing
-    else:
-        prepared.tag_with(tagging)
-    return prepared
-
-
-def _insert_children(session: Session, rows_by_model: dict[type, list[dict[str, Any]]]) -> None:
-    # Core inserts: one executemany per table. The ORM's bulk path would build
-    # persistence state for every row, which costs more than the database does.
-    for model, rows in rows_by_model.items():
-        if rows:
-            session.execute(model.__table__.insert(), rows)
-
-
 def index_new_studies(session: Session, study_ids: Sequence[int]) -> None:
     """Add newly inserted studies to SQLite's full-text index, in one statement.
 
@@ -211,73 +73,91 @@ def index_new_studies(session: Session, study_ids: Sequence[int]) -> None:
             {"ids": list(study_ids)})
 
 
-def write_batch(session: Session, batch: Sequence[PreparedStudy], *, tagger: Tagger,
+def _timestamp(session: Session) -> Any:
+    """Now, as the ``updated_at`` column stores it (SQLite keeps text; the driver's own
+    conversion is bypassed by the bulk writes, so SQLAlchemy's is applied here)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    dialect = session.get_bind().dialect
+    process = Study.__table__.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(now) if process is not None else now
+
+
+def _newest_per_pmid(batch: Sequence[StudyRows]) -> dict[str, StudyRows]:
+    """A file may repeat a PMID; keep its newest revision (the last of equals)."""
+    latest: dict[str, StudyRows] = {}
+    for rows in batch:
+        held = latest.get(rows.pmid)
+        if held is None or (rows.date_revised or "") >= (held.date_revised or ""):
+            latest[rows.pmid] = rows
+    return latest
+
+
+def _children(targets: Iterable[tuple[int, StudyRows]]) -> tuple[list[list[Row]], list[Row]]:
+    """Child rows and tag rows of ``targets``, each led by its study's id."""
+    children: list[list[Row]] = [[] for _ in RECORD_CHILD_COLUMNS]
+    tags: list[Row] = []
+    for study_id, rows in targets:
+        for into, own in zip(children, rows.children, strict=True):
+            into.extend([(study_id, *row) for row in own])
+        tags.extend([(study_id, *row) for row in rows.tags or ()])
+    return children, tags
+
+
+def write_batch(session: Session, batch: Sequence[StudyRows], *, tagger: Tagger,
                 counts: LoadCounts) -> None:
     """Upsert ``batch`` inside the caller's transaction."""
-    latest: dict[str, PreparedStudy] = {}
-    for prepared in batch:  # a file may repeat a PMID; keep its newest revision
-        held = latest.get(prepared.pmid)
-        if held is None or (prepared.date_revised or dt.date.min) >= (
-                held.date_revised or dt.date.min):
-            latest[prepared.pmid] = prepared
+    latest = _newest_per_pmid(batch)
     counts.unchanged += len(batch) - len(latest)
-
     existing = {
-        pmid: (study_id, digest, revised)
+        pmid: (study_id, digest, revised.isoformat() if revised else None)
         for study_id, pmid, digest, revised in session.execute(
             select(Study.id, Study.pmid, Study.content_hash, Study.date_revised)
             .where(Study.pmid.in_(list(latest))))
     }
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    fresh: list[PreparedStudy] = []
-    changed: list[tuple[int, PreparedStudy]] = []
-    for pmid, prepared in latest.items():
+    fresh: list[StudyRows] = []
+    changed: list[tuple[int, StudyRows]] = []
+    for pmid, rows in latest.items():
         known = existing.get(pmid)
         if known is not None:
             _study_id, digest, revised = known
-            incoming = prepared.date_revised
-            if digest == prepared.values["content_hash"] or (
-                    revised and incoming and incoming < revised):
+            incoming = rows.date_revised
+            if digest == rows.content_hash or (revised and incoming and incoming < revised):
                 counts.unchanged += 1
                 continue
-        if prepared.tag_values is None:
-            assert prepared.article is not None
-            prepared.tag_with(tagger(prepared.article))
+        if rows.tagging is None:  # tagged here, and only now that it is to be written
+            assert rows.article is not None
+            rows = rows.tagged(tagger(rows.article))
         if known is None:
-            fresh.append(prepared)
+            fresh.append(rows)
         else:
-            changed.append((known[0], prepared))
+            changed.append((known[0], rows))
 
-    children: dict[type, list[dict[str, Any]]] = {model: [] for model in CHILD_MODELS}
-
-    def collect(study_id: int, prepared: PreparedStudy) -> None:
-        for model, rows in prepared.children.items():
-            children[model].extend({**row, "study_id": study_id} for row in rows)
-        children[TagRow].extend({**row, "study_id": study_id} for row in prepared.tags or ())
-
+    now = _timestamp(session)
+    targets: list[tuple[int, StudyRows]] = []
     if fresh:
-        # Plain executemany, then one lookup for the new ids: INSERT ... RETURNING
-        # in parameter order makes SQLite fall back to one statement per row.
-        session.execute(Study.__table__.insert(), [
-            {**p.values, **(p.tag_values or {}), "first_seen_at": now, "updated_at": now}
-            for p in fresh])
+        insert_rows(session, Study.__tablename__, STUDY_COLUMNS,
+                    [(*rows.record, *(rows.tagging or ()), now, now) for rows in fresh])
+        # One lookup for the new ids: INSERT ... RETURNING in parameter order would
+        # make SQLite fall back to one statement per row.
         new_ids = dict(session.execute(select(Study.pmid, Study.id)
-                                       .where(Study.pmid.in_([p.pmid for p in fresh]))).all())
+                                       .where(Study.pmid.in_([r.pmid for r in fresh]))).all())
         index_new_studies(session, list(new_ids.values()))
-        for prepared in fresh:
-            collect(new_ids[prepared.pmid], prepared)
+        targets.extend((new_ids[rows.pmid], rows) for rows in fresh)
         counts.new += len(fresh)
     if changed:
         ids = [study_id for study_id, _ in changed]
         for model in CHILD_MODELS:
             session.execute(delete(model).where(model.study_id.in_(ids)))
-        session.execute(update(Study), [
-            {"id": study_id, **p.values, **(p.tag_values or {}), "updated_at": now}
-            for study_id, p in changed])
-        for study_id, prepared in changed:
-            collect(study_id, prepared)
+        update_rows(session, Study.__tablename__, "id",
+                    (*STUDY_RECORD_COLUMNS, *STUDY_TAGGING_COLUMNS, "updated_at"),
+                    [(*rows.record, *(rows.tagging or ()), now, study_id)
+                     for study_id, rows in changed])
+        targets.extend(changed)
         counts.updated += len(changed)
-    _insert_children(session, children)
+    children, tags = _children(targets)
+    for table, own_rows in zip(RECORD_CHILD_COLUMNS, children, strict=True):
+        insert_rows(session, table, ("study_id", *RECORD_CHILD_COLUMNS[table]), own_rows)
+    insert_rows(session, TagRow.__tablename__, ("study_id", *TAG_COLUMNS), tags)
     session.execute(delete(PendingPmid).where(PendingPmid.pmid.in_(list(latest))))
 
 
@@ -301,7 +181,7 @@ def _record_progress(session: Session, run_id: int | None, counts: LoadCounts) -
 
 def load_items(
     database: Database,
-    items: Iterable[ParsedItem | PreparedStudy],
+    items: Iterable[ParsedItem | StudyRows],
     *,
     source: str,
     tagger: Tagger | None = None,
@@ -319,7 +199,7 @@ def load_items(
     """
     tagger = tagger or default_tagger()
     counts = counts if counts is not None else LoadCounts()
-    batch: list[PreparedStudy] = []
+    batch: list[StudyRows] = []
 
     def flush() -> None:
         if not batch:
@@ -334,8 +214,8 @@ def load_items(
     try:
         for item in items:
             if isinstance(item, Article):
-                item = prepare(item, source)
-            if isinstance(item, PreparedStudy):
+                item = study_rows(item, source)
+            if isinstance(item, StudyRows):
                 batch.append(item)
                 if len(batch) >= batch_size:
                     flush()

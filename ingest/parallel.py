@@ -23,7 +23,7 @@ from pathlib import Path
 from evidence.errors import EvidenceError, InputFileError
 from evidence.records import Article, ParsedItem
 from ingest import pubmed_xml
-from ingest.load import PreparedStudy, prepare
+from ingest.rows import StudyRows, study_rows
 
 # About 300 records of today's format: big enough to amortise the hand-over to a
 # worker, small enough that a few in flight stay within a few megabytes.
@@ -46,7 +46,7 @@ class _Chunk:
 
 @dataclass(frozen=True, slots=True)
 class _ChunkResult:
-    items: list[ParsedItem | PreparedStudy]
+    items: list[ParsedItem | StudyRows]
     error: str | None  # the parse fault, already naming the file and line
 
 
@@ -114,11 +114,11 @@ def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None,
     """Worker: parse one chunk; with a ``source``, build its articles' rows (tagged
     unless ``tag`` is false).
 
-    Rows travel back as plain dicts, which cost the writer far less to
+    Rows travel back as plain tuples, which cost the writer far less to
     receive than the parsed objects. Errors come back as text.
     """
     document = b"<" + root.encode() + b">" + chunk.data + b"</" + root.encode() + b">"
-    items: list[ParsedItem | PreparedStudy] = []
+    items: list[ParsedItem | StudyRows] = []
     tag_article = None
     if source is not None and tag:
         from evidence.tagging import tag_article
@@ -127,11 +127,9 @@ def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None,
                                           line_offset=chunk.first_line - 1):
             if source is not None and isinstance(item, Article):
                 if tag_article is not None:
-                    items.append(prepare(item, source, tag_article(item)))
+                    items.append(study_rows(item, source, tag_article(item)))
                 else:  # rows only: the article itself would cost more to send back
-                    prepared = prepare(item, source)
-                    prepared.article = None
-                    items.append(prepared)
+                    items.append(study_rows(item, source)._replace(article=None))
             else:
                 items.append(item)
     except InputFileError as exc:
@@ -140,11 +138,11 @@ def _parse_chunk(chunk: _Chunk, name: str, root: str, source: str | None,
 
 
 def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: bool = True,
-                        workers: int | None = None) -> Iterator[ParsedItem | PreparedStudy]:
+                        workers: int | None = None) -> Iterator[ParsedItem | StudyRows]:
     """Items of ``path`` in file order, parsed by worker processes.
 
     Without ``source`` articles come back as :class:`Article`; with it, as
-    :class:`PreparedStudy` rows ready to write, tagged unless ``tag`` is false
+    :class:`StudyRows` rows ready to write, tagged unless ``tag`` is false
     (untagged rows carry no article, so they are for measuring and inspection).
 
     Raises :class:`InputFileError` at the fault, after yielding every record
@@ -185,7 +183,7 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
         raise damage
 
 
-def _drain(result: _ChunkResult) -> Iterator[ParsedItem | PreparedStudy]:
+def _drain(result: _ChunkResult) -> Iterator[ParsedItem | StudyRows]:
     yield from result.items
     if result.error is not None:
         raise InputFileError.from_message(result.error)

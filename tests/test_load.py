@@ -168,3 +168,40 @@ def test_loading_clears_pending_pmids(database):
     import_files(database, [EDGE])
     with database.session() as session:
         assert session.scalars(select(PendingPmid.pmid)).all() == ["12345"]
+
+
+def test_row_tuples_line_up_with_the_tables():
+    """The loader writes plain tuples (ingest.rows): their columns must be the tables'."""
+    from evidence.models import STUDY_CHILDREN, Base
+    from ingest.rows import RECORD_CHILD_COLUMNS, STUDY_COLUMNS, TAG_COLUMNS
+
+    def columns(table: str) -> set[str]:
+        return {column.name for column in Base.metadata.tables[table].columns}
+
+    assert len(set(STUDY_COLUMNS)) == len(STUDY_COLUMNS)
+    assert set(STUDY_COLUMNS) == columns("studies") - {"id"}
+    assert set(RECORD_CHILD_COLUMNS) | {"tags"} == {m.__tablename__ for m in STUDY_CHILDREN}
+    for table, own in RECORD_CHILD_COLUMNS.items():
+        assert {"study_id", *own} == columns(table) and len(set(own)) == len(own)
+    assert {"id", "study_id", *TAG_COLUMNS} == columns("tags")
+
+
+def test_bulk_written_values_read_back_with_their_types(database):
+    import datetime as dt
+
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    import_files(database, [EDGE])
+    first = study(database, "90000001")
+    assert isinstance(first.first_seen_at, dt.datetime)
+    assert first.first_seen_at == first.updated_at and first.first_seen_at >= before
+    assert isinstance(first.pub_sort_date, dt.date) and isinstance(first.date_revised, dt.date)
+    assert first.languages == ["eng"] and first.retracted is False
+    assert first.relevant is True and isinstance(first.evidence_level, int)
+    with database.session() as session:
+        tags = session.scalars(select(TagRow).where(TagRow.study_id == first.id)
+                               .order_by(TagRow.id)).all()
+        assert tags and all(isinstance(tag.start, int) and tag.end > tag.start for tag in tags)
+        # every tag's span points at its sentence in the stored text
+        for tag in tags:
+            if tag.source == "abstract":
+                assert first.abstract[tag.start:tag.end] == tag.sentence
