@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +34,8 @@ CHUNK_BYTES = 2 * 1024 * 1024
 READ_BYTES = 1024 * 1024
 # Below this size a file is parsed in-process: starting workers would cost more.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+# How often a worker checks that the importer still runs, where it cannot wait for it.
+IMPORTER_POLL_SECONDS = 1.0
 _END_TAGS = {
     "PubmedArticleSet": (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>"),
     "PubmedBookArticleSet": (b"</PubmedBookArticle>", b"</DeleteCitation>"),
@@ -157,7 +162,8 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
     in_flight: deque[Future[_ChunkResult]] = deque()
     # forkserver: workers never inherit the parent's database connections or threads.
     damage: InputFileError | None = None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"),
+                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
         try:
             chunks = split_records(path, root)
             while True:
@@ -181,6 +187,41 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
                 future.cancel()
     if damage is not None:
         raise damage
+
+
+def _end_with(importer_pid: int) -> None:
+    """Worker initializer: end this worker when the importing process ends, however it ends.
+
+    A pool shuts its workers down itself, but not when the importer is killed
+    (SIGKILL, the OOM killer): each worker then waits on its task queue for
+    ever, and keeps multiprocessing's fork server and resource tracker alive
+    with it. A thread that waits for the importer's exit ends the whole family.
+    """
+    threading.Thread(target=_exit_after, args=(importer_pid,), daemon=True,
+                     name="end-with-importer").start()
+
+
+def _exit_after(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # Linux: readable once the process has ended
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:  # elsewhere: poll
+        while _running(pid):
+            time.sleep(IMPORTER_POLL_SECONDS)
+    os._exit(1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _drain(result: _ChunkResult) -> Iterator[ParsedItem | StudyRows]:

@@ -6,11 +6,13 @@ final run it must hold exactly the file's studies, each once.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,29 @@ def _stored(db_url: str) -> tuple[list[str], int]:
         database.dispose()
 
 
+def _processes_with(token: str) -> list[int]:
+    """PIDs of live processes whose environment holds ``token`` (a run's whole family)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if token.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _left_behind(token: str, grace_seconds: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + grace_seconds
+    while (alive := _processes_with(token)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
 def _check(db_url: str) -> list[str]:
     database = open_database(db_url)
     try:
@@ -52,13 +77,17 @@ def test_sigkill_at_random_points_then_rerun_gives_exact_counts(db_url, tmp_path
     command = [EVIDENCE, "import", "--db", db_url, "--jobs", jobs, "--batch-size", "50",
                str(corpus)]
     rng = random.Random(f"{jobs}:{db_url.split(':')[0]}")
+    # Every process the import starts (workers, fork server) inherits this variable.
+    token = f"evidence-crash-test-{uuid.uuid4().hex}"
+    environment = {**os.environ, "EVIDENCE_CRASH_TEST_TOKEN": token}
     kills = 0
     for round_number in range(3):
         # Kill once the import has stored a random share of this round's work, plus a
         # random few milliseconds so the kill lands anywhere inside the next batch.
         stored_before = len(_stored(db_url)[0])
         target = stored_before + rng.randint(1, (RECORDS - stored_before) // (4 - round_number))
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   env=environment)
         while process.poll() is None and len(_stored(db_url)[0]) < target:
             time.sleep(0.02)
         time.sleep(rng.uniform(0, 0.05))
@@ -66,6 +95,7 @@ def test_sigkill_at_random_points_then_rerun_gives_exact_counts(db_url, tmp_path
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
+        assert _left_behind(token) == [], "a killed import left processes running"
         assert _check(db_url) == [], "inconsistent after SIGKILL"
         stored, _ = _stored(db_url)
         assert len(stored) == len(set(stored)) <= RECORDS
