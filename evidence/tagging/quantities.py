@@ -180,9 +180,13 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     ("our experience with 41 patients") is taken first. Then the strongest
     statement (enrolled, total) in reading order, then any count of people.
     """
-    # Up to three passes read the same sentences: test each for people only once.
+    # Up to three passes read the same sentences: find the ones that count people
+    # once. Every strong pattern holds the weak one (a number, up to three words,
+    # a people word), so a sentence the weak pattern misses can match none of them.
+    weak = _GATED[_SAMPLE_WEAK]
     people = [index for index, text in enumerate(sentences)
-              if _HAS_PEOPLE.has_match(text) and _may_have_number(text)]
+              if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
+              and weak.has_match(text)]
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], (*_SAMPLE_STRONG, _SAMPLE_WEAK))
         if found:
