@@ -70,6 +70,43 @@ def test_shared_starts_give_the_same_matches_as_a_plain_word_start_scan() -> Non
             assert _found(matcher, text, shared) == _found(matcher, text, every), text
 
 
+def test_hyperscan_start_finder_gives_the_regex_finders_answer() -> None:
+    """The one-pass Hyperscan route (literal_scan) and the regex agree on every text,
+    ASCII, other Unicode (scanned through its ASCII stand-in), and the characters that
+    only the regex can judge (the long s, the Kelvin sign, Greek alpha)."""
+    finder = default_rules().starts
+    assert finder._scanner is not None, "Hyperscan is a pinned dependency: its route must run"
+    random.seed(19)
+    pieces = ["Microneedling", "with", "PRP", "minoxidil", "AGA", "women", "(FPHL)", "rats",
+              "hair density", "split-scalp", "randomized", "a case of", "0.5 mm", ",", "-",
+              "Müller", "naïve", "±", "patient\u05f3s", "≥2", "°C", "café-au-lait", "über",
+              "dermaroller", "é", "x", "case-control", "ﬁnasteride", "ßeta",
+              "\u017fafety", "5α-reductase", "\u212a", "İn vitro"]
+    routes = {"ascii": 0, "stand-in": 0, "regex": 0}
+    for _ in range(3000):
+        text = " ".join(random.choice(pieces) for _ in range(random.randint(0, 25)))
+        fast = finder._scanner.starts(text)
+        routes["ascii" if text.isascii() else "stand-in" if fast is not None else "regex"] += 1
+        assert finder.starts(text) == finder.regex_starts(text), text
+    assert min(routes.values()) > 100, routes  # every route was taken
+
+
+def test_sample_size_reads_only_sentences_the_weak_pattern_finds() -> None:
+    """Each strong sample-size pattern contains the weak one, so filtering sentences by
+    the weak pattern first cannot change what a strong pattern finds."""
+    from evidence.tagging import quantities
+
+    weak = quantities._SAMPLE_WEAK
+    random.seed(23)
+    words = ["A", "total", "of", "total of", "60", "Sixty", "male", "AGA", "patients", "women",
+             "and", ",", "12", "were", "enrolled", "randomized", "(aged 20-40)", "in total,",
+             "involving", "studies", "of the", "reported", "cases", "é", "."]
+    for _ in range(3000):
+        text = " ".join(random.choice(words) for _ in range(random.randint(0, 14)))
+        if any(pattern.search(text) for pattern in quantities._SAMPLE_STRONG):
+            assert weak.search(text), text
+
+
 def _found(matcher: TermMatcher, text: str, starts: list[int]) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), TermMatcher.group(m)) for m in matcher.finditer(text, starts)]
 

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from evidence.tagging.literal_scan import WordStartScanner
+
 try:  # the parser ``re`` itself uses; private, so degrade gracefully without it
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
     from re import _parser as _sre_parser  # type: ignore[attr-defined]
@@ -320,9 +322,21 @@ class StartFinder:
             for text, state in matcher.anchors:
                 texts[text] = min(texts.get(text, _END), state)  # _CUT accepts more than _END
         self._pattern = _WORD_START if everywhere or not texts else _regex_finder(texts)
+        # The same answer in one Hyperscan pass where it can give it (literal_scan).
+        self._scanner = None if everywhere or not texts else WordStartScanner.build(
+            {text: state == _END for text, state in texts.items()},
+            _case_variants(frozenset("".join(texts))))
 
     def starts(self, text: str) -> list[int]:
         """The sorted word starts of ``text`` where a term may match."""
+        if self._scanner is not None:
+            found = self._scanner.starts(text)
+            if found is not None:
+                return found
+        return self.regex_starts(text)
+
+    def regex_starts(self, text: str) -> list[int]:
+        """:meth:`starts` by the regular expression alone (the reference route)."""
         return [match.start() for match in self._pattern.finditer(text)]
 
 
