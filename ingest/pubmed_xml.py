@@ -13,10 +13,8 @@ from __future__ import annotations
 import gzip
 import io
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
@@ -31,10 +29,18 @@ from evidence.records import (
     ParsedItem,
     SkippedRecord,
 )
+from ingest.xml_chunks import (
+    DAMAGE,
+    GZIP_MAGIC,
+    ByteSource,
+    Chunk,
+    Remainder,
+    open_binary,
+    split_file,
+)
 
 ARTICLE_SET_ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 CITATION_SET_ROOT = "MedlineCitationSet"  # MEDLINE files before 2017
-_GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_CHUNK = 4096
 
 _MONTHS = {name: number for number, name in enumerate(
@@ -58,8 +64,6 @@ TRIAL_REGISTRIES = frozenset({
     "IRCT", "PACTR", "ReBec", "RPCEC", "SLCTR", "TCTR", "NTR", "CRiS", "EU-CTR",
 })
 
-# Decompression and parse errors that mean "this file is damaged".
-DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 def _text(element: etree._Element | None) -> str:
@@ -70,26 +74,33 @@ def _text(element: etree._Element | None) -> str:
     """
     if element is None:
         return ""
-    text = "".join(element.itertext()) if len(element) else (element.text or "")
+    if len(element):
+        text = "".join(element.itertext())
+    else:
+        text = element.text
+        if not text:
+            return ""
     if "\n" in text or "  " in text or "\t" in text or "\r" in text:
         return " ".join(text.split())
     return text.strip()
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    handle = path.open("rb")
-    if handle.read(2) == _GZIP_MAGIC:
-        handle.close()
-        return gzip.open(path, "rb")
-    handle.seek(0)
-    return handle
+def _child(element: etree._Element, tag: str) -> etree._Element | None:
+    """The first child named ``tag``: ``find(tag)`` without ElementPath's Python layer."""
+    return next(element.iterchildren(tag), None)
+
+
+def _child_text(element: etree._Element, tag: str) -> str | None:
+    """``findtext(tag)``: that child's text ("" when empty), None when there is no child."""
+    child = next(element.iterchildren(tag), None)
+    return None if child is None else (child.text or "")
 
 
 class _Unreadable(str):
     """Why the document element could not be read (an XML or decoding fault)."""
 
 
-def _root_tag(stream: IO[bytes]) -> str | None:
+def _root_tag(stream: ByteSource) -> str | None:
     """The name of the document element, read from the first bytes only.
 
     Returns an :class:`_Unreadable` reason instead when the first bytes are
@@ -136,11 +147,14 @@ def _pub_date(pub_date: etree._Element | None) -> tuple[int | None, str | None]:
     """Year and ISO date from ``PubDate``: Year/Month/Day, Season, or MedlineDate."""
     if pub_date is None:
         return None, None
-    year = pub_date.findtext("Year")
+    parts: dict[object, str] = {}
+    for child in pub_date:  # one pass; the first of each, as findtext would take
+        parts.setdefault(child.tag, child.text or "")
+    year = parts.get("Year")
     if year:
-        iso = iso_date(year.strip(), pub_date.findtext("Month"), pub_date.findtext("Day"))
+        iso = iso_date(year.strip(), parts.get("Month"), parts.get("Day"))
         return (int(year) if year.strip().isdigit() else None), iso
-    medline_date = (pub_date.findtext("MedlineDate") or "").strip()
+    medline_date = parts.get("MedlineDate", "").strip()
     match = MEDLINE_DATE.match(medline_date)
     if match:
         return int(match["year"]), iso_date(match["year"], match["month"], match["day"])
@@ -173,19 +187,20 @@ def _author(author: etree._Element) -> Author | None:
         elif tag == "Initials":
             initials = _text(child) or None
         elif tag == "AffiliationInfo":
-            affiliation = child.find("Affiliation")
-            if affiliation is not None:
-                affiliations.append(_text(affiliation))
+            for part in child:  # its first Affiliation
+                if part.tag == "Affiliation":
+                    affiliations.append(_text(part))
+                    break
         elif tag == "Affiliation":  # MEDLINE files before 2015
             affiliations.append(_text(child))
         elif tag == "CollectiveName":
             collective = _text(child)
+    # Positional arguments: a frozen dataclass takes keywords at twice the cost.
     if collective:
-        return Author(collective_name=collective, affiliations=tuple(affiliations))
+        return Author(None, None, None, collective, tuple(affiliations))
     if not last:
         return None
-    return Author(last_name=last, fore_name=fore, initials=initials,
-                  affiliations=tuple(affiliations))
+    return Author(last, fore, initials, None, tuple(affiliations))
 
 
 def _authors(author_list: etree._Element | None) -> list[Author]:
@@ -203,41 +218,52 @@ def _authors(author_list: etree._Element | None) -> list[Author]:
 def _mesh(heading_list: etree._Element) -> list[MeshHeading]:
     headings = []
     for heading in heading_list:
-        descriptor = heading.find("DescriptorName")
+        descriptor = None
+        qualifiers = []
+        for part in heading:
+            tag = part.tag
+            if tag == "QualifierName":
+                qualifiers.append(part)
+            elif tag == "DescriptorName" and descriptor is None:
+                descriptor = part
         if descriptor is None:
             continue
-        qualifiers = heading.findall("QualifierName")
-        headings.append(MeshHeading(
-            descriptor=_text(descriptor),
-            descriptor_ui=descriptor.get("UI"),
-            major_topic=descriptor.get("MajorTopicYN") == "Y",
-            qualifiers=tuple(_text(q) for q in qualifiers),
-            major_qualifiers=tuple(_text(q) for q in qualifiers if q.get("MajorTopicYN") == "Y"),
+        names = [_text(qualifier) for qualifier in qualifiers]
+        headings.append(MeshHeading(  # positional: see _author
+            _text(descriptor), descriptor.get("UI"), descriptor.get("MajorTopicYN") == "Y",
+            tuple(names),
+            tuple(name for name, qualifier in zip(names, qualifiers, strict=True)
+                  if qualifier.get("MajorTopicYN") == "Y"),
         ))
     return headings
 
 
 def _pages(pagination: etree._Element) -> str | None:
-    medline_pages = _text(pagination.find("MedlinePgn"))
+    medline_pages = _text(_child(pagination, "MedlinePgn"))
     if medline_pages:
         return medline_pages
-    start = _text(pagination.find("StartPage"))
-    end = _text(pagination.find("EndPage"))
+    start = _text(_child(pagination, "StartPage"))
+    end = _text(_child(pagination, "EndPage"))
     if start:
         return f"{start}-{end}" if end and end != start else start
     return None
 
 
-def _trial_ids(article: etree._Element, abstract: str) -> list[tuple[str, str]]:
+def _trial_ids(databank_lists: list[etree._Element], abstract: str) -> list[tuple[str, str]]:
     """Registry ids with where each was found: ``databank`` or ``abstract``."""
     found = [
         ((accession.text or "").strip(), "databank")
-        for bank in article.iterfind("DataBankList/DataBank")
-        if (bank.findtext("DataBankName") or "").strip() in TRIAL_REGISTRIES
-        for accession in bank.iterfind("AccessionNumberList/AccessionNumber")
+        for databank_list in databank_lists
+        for bank in databank_list.iterchildren("DataBank")
+        if (_child_text(bank, "DataBankName") or "").strip() in TRIAL_REGISTRIES
+        for numbers in bank.iterchildren("AccessionNumberList")
+        for accession in numbers.iterchildren("AccessionNumber")
         if (accession.text or "").strip()
     ]
-    if not any(prefix in abstract for prefix in _TRIAL_PREFIXES):
+    for prefix in _TRIAL_PREFIXES:  # a plain loop: no generator on this per-record path
+        if prefix in abstract:
+            break
+    else:
         return found
     known = {registry_id for registry_id, _ in found}
     found.extend((registry_id, "abstract") for registry_id in dict.fromkeys(
@@ -248,10 +274,11 @@ def _trial_ids(article: etree._Element, abstract: str) -> list[tuple[str, str]]:
 def _article_ids(pubmed_data: etree._Element) -> dict[str, str]:
     """The article's own ids, from PubmedData/ArticleIdList (never the ReferenceList)."""
     ids: dict[str, str] = {}
-    for article_id in pubmed_data.iterfind("ArticleIdList/ArticleId"):
-        kind, value = article_id.get("IdType"), (article_id.text or "").strip()
-        if kind and value:
-            ids.setdefault(kind, value)
+    for id_list in pubmed_data.iterchildren("ArticleIdList"):
+        for article_id in id_list.iterchildren("ArticleId"):
+            kind, value = article_id.get("IdType"), (article_id.text or "").strip()
+            if kind and value:
+                ids.setdefault(kind, value)
     return ids
 
 
@@ -276,7 +303,10 @@ def _journal(journal: etree._Element) -> dict[str, object]:
 
 
 def _date_of(element: etree._Element) -> str | None:
-    return iso_date(element.findtext("Year"), element.findtext("Month"), element.findtext("Day"))
+    parts: dict[object, str] = {}
+    for child in element:
+        parts.setdefault(child.tag, child.text or "")
+    return iso_date(parts.get("Year"), parts.get("Month"), parts.get("Day"))
 
 
 def parse_citation(citation: etree._Element, record: etree._Element | None = None) -> Article:
@@ -319,6 +349,7 @@ def parse_citation(citation: etree._Element, record: etree._Element | None = Non
     vernacular_title = ""
     article_date = None
     elocation_doi = None
+    databank_lists: list[etree._Element] = []
     for child in article:
         tag = child.tag
         if tag == "ArticleTitle":
@@ -327,9 +358,8 @@ def parse_citation(citation: etree._Element, record: etree._Element | None = Non
             for name, value in _journal(child).items():
                 setattr(result, name, value)
         elif tag == "Abstract":
-            result.abstract = [
-                AbstractSection(text=text, label=node.get("Label") or None,
-                                category=node.get("NlmCategory") or None)
+            result.abstract = [  # positional: see _author
+                AbstractSection(text, node.get("Label") or None, node.get("NlmCategory") or None)
                 for node in child if node.tag == "AbstractText" and (text := _text(node))]
         elif tag == "AuthorList":
             result.authors = _authors(child)
@@ -349,24 +379,26 @@ def parse_citation(citation: etree._Element, record: etree._Element | None = Non
             article_date = child
         elif tag == "VernacularTitle":
             vernacular_title = _text(child)
+        elif tag == "DataBankList":
+            databank_lists.append(child)
     result.title = result.title or vernacular_title
     if result.year is None and article_date is not None:
-        year_text = article_date.findtext("Year")
+        year_text = _child_text(article_date, "Year")
         result.year = int(year_text) if year_text and year_text.isdigit() else None
         result.pub_date = _date_of(article_date)
 
     if record is not None:
-        pubmed_data = record.find("PubmedData")
+        pubmed_data = _child(record, "PubmedData")
         if pubmed_data is not None:
             ids = _article_ids(pubmed_data)
             result.doi = ids.get("doi")
             pmcid = ids.get("pmc") or pmcid
-            status = pubmed_data.find("PublicationStatus")
+            status = _child(pubmed_data, "PublicationStatus")
             result.publication_status = _text(status) or None if status is not None else None
     result.doi = result.doi or elocation_doi
     result.pmcid = pmcid
     result.retracted = retracted_in or RETRACTED_TYPE in result.publication_types
-    trials = _trial_ids(article, result.abstract_text)
+    trials = _trial_ids(databank_lists, result.abstract_text)
     result.trial_ids = [registry_id for registry_id, _ in trials]
     result.trial_id_sources = dict(trials)
     return result
@@ -382,7 +414,7 @@ def _release(element: etree._Element) -> None:
 
 
 def iter_file(path: str | Path) -> Iterator[ParsedItem]:
-    """Records from a PubMed XML file (``.xml`` or ``.xml.gz``), streamed.
+    """Records from a PubMed XML file (``.xml`` or ``.xml.gz``), read a chunk at a time.
 
     Raises :class:`InputFileError` naming the file, the line and the last
     good PMID when the file is not PubMed XML, is truncated or malformed.
@@ -390,16 +422,27 @@ def iter_file(path: str | Path) -> Iterator[ParsedItem]:
     them.
     """
     path = Path(path)
+    name = str(path)
+    last_pmid: str | None = None
     try:
         root = sniff_root(path)
-        with open_binary(path) as stream:
-            yield from _iter_stream(stream, str(path), root)
+        if root not in RECORD_TAGS or isinstance(root, _Unreadable):
+            with open_binary(path) as stream:  # it says why the file cannot be read
+                yield from _iter_stream(stream, name, root)
+            return
+        for piece in split_file(path, root):
+            for item in iter_piece(piece, name, root, last_pmid):
+                if isinstance(item, Article):
+                    last_pmid = item.pmid
+                yield item
     except DAMAGE as exc:
-        raise InputFileError(str(path), f"file is truncated or damaged: {exc}") from exc
+        after = f" after PMID {last_pmid}" if last_pmid else ""
+        raise InputFileError(name, f"file is truncated or damaged{after}: "
+                                   f"{exc or type(exc).__name__}") from exc
     except OSError as exc:
         if isinstance(exc, gzip.BadGzipFile):
-            raise InputFileError(str(path), f"damaged gzip data ({exc})") from exc
-        raise InputFileError(str(path), exc.strerror or str(exc)) from exc
+            raise InputFileError(name, f"damaged gzip data ({exc})") from exc
+        raise InputFileError(name, exc.strerror or str(exc)) from exc
 
 
 def sniff_root(path: Path) -> str | None:
@@ -415,10 +458,47 @@ def iter_bytes(data: bytes, name: str = "<response>", *, root: str | None = None
     ``line_offset`` is added to reported line numbers when ``data`` is a chunk
     cut from a larger file.
     """
-    if data[:2] == _GZIP_MAGIC:
+    if data[:2] == GZIP_MAGIC:
         data = gzip.decompress(data)
     root = root or _root_tag(io.BytesIO(data))
-    yield from _iter_stream(io.BytesIO(data), name, root, line_offset)
+    if root not in RECORD_TAGS or isinstance(root, _Unreadable):
+        yield from _iter_stream(io.BytesIO(data), name, root, line_offset)
+        return
+    yield from iter_piece(Chunk(data, line_offset), name, root)
+
+
+# The elements that are records, by document element.
+RECORD_TAGS = {
+    **dict.fromkeys(ARTICLE_SET_ROOTS, ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")),
+    CITATION_SET_ROOT: ("MedlineCitation", "DeleteCitation"),
+}
+# The same safe settings as the streaming parser: no DTD, no entities, no network.
+_DOCUMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                   remove_comments=True)
+
+
+def iter_piece(piece: Chunk | Remainder, name: str, root: str,
+               last_pmid: str | None = None) -> Iterator[ParsedItem]:
+    """The records of one piece of a file (see :mod:`ingest.xml_chunks`).
+
+    A chunk is parsed in one libxml2 call; if it is not well-formed it is
+    streamed instead, which yields its records up to the fault and then
+    raises, naming the line, exactly as reading the whole file would.
+    """
+    if isinstance(piece, Remainder):
+        yield from _iter_stream(piece.stream, name, root, piece.line_offset, last_pmid)
+        return
+    try:
+        document = etree.fromstring(piece.document, _DOCUMENT_PARSER)
+    except etree.XMLSyntaxError:
+        yield from _iter_stream(io.BytesIO(piece.document), name, root, piece.line_offset,
+                                last_pmid)
+        return
+    for element in document.iterchildren(*RECORD_TAGS[root]):
+        item = _item(element, name, last_pmid, piece.line_offset)
+        if isinstance(item, Article):
+            last_pmid = item.pmid
+        yield item
 
 
 def _item(element: etree._Element, name: str, last_pmid: str | None,
@@ -434,7 +514,7 @@ def _item(element: etree._Element, name: str, last_pmid: str | None,
     try:
         if tag == "MedlineCitation":
             return parse_citation(element)
-        citation = element.find("MedlineCitation")
+        citation = _child(element, "MedlineCitation")
         if citation is None:
             raise ValueError("PubmedArticle without MedlineCitation")
         return parse_citation(citation, element)
@@ -447,22 +527,27 @@ def _item(element: etree._Element, name: str, last_pmid: str | None,
         return InvalidRecord(pmid, f"{name}, {where}{after}: {exc}")
 
 
-def _iter_stream(stream: IO[bytes], name: str, root: str | None,
-                 line_offset: int = 0) -> Iterator[ParsedItem]:
+_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
+
+
+def _file_lines(message: str, line_offset: int) -> str:
+    """libxml2's message with the lines it names ("tag mismatch: X line 26") made the file's."""
+    if not line_offset:
+        return message
+    return _LINE_IN_MESSAGE.sub(lambda m: f"line {int(m.group(1)) + line_offset}", message)
+
+
+def _iter_stream(stream: ByteSource, name: str, root: str | None,
+                 line_offset: int = 0, last_pmid: str | None = None) -> Iterator[ParsedItem]:
     if isinstance(root, _Unreadable):
         raise InputFileError(name, f"not readable as XML: {root}")
     if root is None:
         raise InputFileError(name, "not PubMed XML: no XML document element could be read")
-    if root in ARTICLE_SET_ROOTS:
-        tags = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
-    elif root == CITATION_SET_ROOT:
-        tags = ("MedlineCitation", "DeleteCitation")
-    else:
+    tags = RECORD_TAGS.get(root)
+    if tags is None:
         raise InputFileError(
             name, f"not PubMed XML: the document element is <{root}>, expected "
                   "<PubmedArticleSet> or <MedlineCitationSet>")
-
-    last_pmid: str | None = None
     context = etree.iterparse(
         stream, events=("end",), tag=tags, resolve_entities=False, no_network=True,
         load_dtd=False, remove_comments=True,
@@ -477,7 +562,8 @@ def _iter_stream(stream: IO[bytes], name: str, root: str | None,
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] + line_offset if exc.position else None
         after = f" (after PMID {last_pmid})" if last_pmid else ""
-        raise InputFileError(name, f"malformed XML{after}: {exc.msg}", line=line) from exc
+        raise InputFileError(name, f"malformed XML{after}: {_file_lines(exc.msg, line_offset)}",
+                             line=line) from exc
     except DAMAGE as exc:
         after = f" after PMID {last_pmid}" if last_pmid else ""
         raise InputFileError(name, f"file is truncated or damaged{after}: "
