@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from evidence.records import Article
@@ -89,9 +90,19 @@ def iso_date(iso: str | None) -> str | None:
         return None
 
 
-def _json(values: Any) -> str:
-    # json.dumps with its defaults: the text SQLAlchemy's JSON type itself writes.
-    return json.dumps(values)
+_json_string = json.encoder.encode_basestring_ascii  # json.dumps' own (C) string encoder
+
+
+def _json(values: Sequence[str]) -> str:
+    """``json.dumps(list(values))`` for strings, at a fraction of its cost per call.
+
+    The same text SQLAlchemy's JSON type writes (json.dumps with its defaults:
+    ASCII escapes, ", " between items); most lists here are empty or short,
+    where json.dumps' own set-up is most of the work.
+    """
+    if not values:
+        return "[]"
+    return "[" + ", ".join(map(_json_string, values)) + "]"
 
 
 def study_rows(article: Article, source: str, tagging: Tagging | None = None) -> StudyRows:
@@ -108,11 +119,11 @@ def study_rows(article: Article, source: str, tagging: Tagging | None = None) ->
     sources = article.trial_id_sources
     children = (
         [(i, s.label, s.category, s.text) for i, s in enumerate(article.abstract)],
-        [(i, a.last_name, a.fore_name, a.initials, a.collective_name,
-          _json(list(a.affiliations))) for i, a in enumerate(article.authors)],
+        [(i, a.last_name, a.fore_name, a.initials, a.collective_name, _json(a.affiliations))
+         for i, a in enumerate(article.authors)],
         list(enumerate(article.publication_types)),
-        [(i, m.descriptor, m.descriptor_ui, m.major_topic, _json(list(m.qualifiers)),
-          _json(list(m.major_qualifiers))) for i, m in enumerate(article.mesh)],
+        [(i, m.descriptor, m.descriptor_ui, m.major_topic, _json(m.qualifiers),
+          _json(m.major_qualifiers)) for i, m in enumerate(article.mesh)],
         list(enumerate(article.keywords)),
         [(registry_id, sources.get(registry_id, "abstract")) for registry_id in article.trial_ids],
     )

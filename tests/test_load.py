@@ -205,3 +205,20 @@ def test_bulk_written_values_read_back_with_their_types(database):
         for tag in tags:
             if tag.source == "abstract":
                 assert first.abstract[tag.start:tag.end] == tag.sentence
+
+
+def test_json_columns_are_written_as_json_dumps_writes_them():
+    import json
+    import random
+
+    from ingest.rows import _json
+
+    random.seed(29)
+    alphabet = ["a", "Z", " ", '"', "\\", "/", "\n", "\t", "\x01", "é", "ü", "中", "\u2028",
+                "\U0001f600", "'", ",", "[", "]"]
+    samples = [[], [""], ["Hair Clinic, Basel."], ("therapy", "pathology")]
+    samples += [["".join(random.choice(alphabet) for _ in range(random.randint(0, 12)))
+                 for _ in range(random.randint(0, 4))] for _ in range(2000)]
+    for values in samples:
+        assert _json(values) == json.dumps(list(values))
+        assert json.loads(_json(values)) == list(values)
