@@ -168,7 +168,7 @@ def test_declared_latin1_is_decoded_in_every_chunk(tmp_path: Path):
     path.write_bytes(text.encode("latin-1", errors="replace"))
     items, error = chunked(path)
     assert error is None and (items, error) == streamed(path)
-    assert any("Müller" == author.last_name for item in items if isinstance(item, Article)
+    assert any(author.last_name == "Müller" for item in items if isinstance(item, Article)
                for author in item.authors)
 
 
