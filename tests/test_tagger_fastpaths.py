@@ -201,3 +201,53 @@ def test_number_gate_lets_every_number_through() -> None:
         if number.search(text):
             assert quantities._may_have_number(text), text
     assert not quantities._may_have_number("Patients were treated weekly.")
+
+
+def test_sentence_scanner_never_rules_out_a_pattern_that_matches() -> None:
+    """One Hyperscan pass per sentence (pattern_scan) says which gated patterns may
+    match; every pattern whose regex matches must be among them."""
+    from evidence.tagging import quantities
+    from evidence.tagging.pattern_scan import SENTENCE_PATTERNS
+
+    rules = default_rules()
+    gates = [*rules.context.values(), *quantities._GATED.values(), quantities._HAS_PEOPLE,
+             quantities._HAS_SESSIONS, quantities._HAS_DEPTH_UNIT, quantities._HAS_DURATION]
+    gates += [rule.requires for lexicon in rules.lexicons.values() for rule in lexicon.rules
+              if rule.requires] + [cue.unless for cue in rules.design.cues if cue.unless]
+    slotted = [gate for gate in gates if gate._slot is not None]
+    assert len(slotted) >= 20, "the scanner must take the packaged sentence patterns"
+    random.seed(31)
+    words = ["We", "our", "us", "enrolled", "60", "sixty", "PATIENTS", "women", "were",
+             "randomized", "for", "12", "weeks", "months", "follow-up", "at", "after", "mm",
+             "0.5", "depth", "needle", "sessions", "3", "times", "hair", "alopecia", "AGA",
+             "may", "could", "search", "MeSH", "terms", ":", "OR", "AND", '"', "acne",
+             "scars", "current", "standard", "refractory", "to", "the", "present", "study",
+             "aim", "was", "to", "evaluate", "quality of life", "DLQI", "total of", "-", ",",
+             ".", "(", ")", "%", "/", "2nd", "week", "trichoscopy", "density", "bone"]
+    ruled_out = 0
+    for _ in range(4000):
+        text = " ".join(random.choice(words) for _ in range(random.randint(1, 18)))
+        hits = SENTENCE_PATTERNS.hits(text)
+        assert hits is not None
+        for gate in slotted:
+            if gate.pattern.search(text):
+                assert gate._slot in hits, (gate.pattern.pattern[:60], text)
+            elif gate._slot not in hits:
+                ruled_out += 1
+    assert ruled_out > 40_000  # the pass does rule most patterns out
+
+
+def test_sentence_scanner_leaves_what_it_cannot_judge_to_the_regex() -> None:
+    from evidence.tagging.pattern_scan import SENTENCE_PATTERNS
+
+    default_rules()
+    assert SENTENCE_PATTERNS.hits("We enrolled 40 patients.") is not None  # compiled now
+    assert SENTENCE_PATTERNS.hits("Müller et al. enrolled 40 patients") is None  # non-ASCII
+    assert SENTENCE_PATTERNS.hits("enrolled\t40 patients") is None  # a tab: \s differs
+    # Python-only syntax, a long s under IGNORECASE, and patterns made after the
+    # scanner compiled: no slot, and the answers are still the regex's.
+    for source in (r"a{,2}b", "\u017fcar", "made later: (?:x|y)z"):
+        gated = GatedPattern(re.compile(source, re.IGNORECASE))
+        assert gated._slot is None
+        for text in ("aab", "b", "SCAR", "scar", "xz", "made later: yz", "nothing"):
+            assert gated.has_match(text) == bool(gated.pattern.search(text))

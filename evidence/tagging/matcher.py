@@ -34,6 +34,7 @@ from itertools import islice
 from typing import Any
 
 from evidence.tagging.literal_scan import WordStartScanner
+from evidence.tagging.pattern_scan import SENTENCE_PATTERNS
 
 try:  # the parser ``re`` itself uses; private, so degrade gracefully without it
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
@@ -268,6 +269,11 @@ def _case_variants(alphabet: frozenset[str]) -> dict[str, str]:
     return {char: _VARIANTS[char] for char in alphabet}
 
 
+def _folds_to_ascii(char: str) -> bool:
+    """Whether ``re`` matches ``char`` to an ASCII letter under IGNORECASE (the long s)."""
+    return any(other.isascii() for other in _case_variants(frozenset(char))[char])
+
+
 def _char_class(chars: str) -> str:
     return re.escape(chars) if len(chars) == 1 else f"[{''.join(map(re.escape, chars))}]"
 
@@ -358,22 +364,25 @@ class GatedPattern:
     ``re`` can use its fast literal checks (up to ten times faster).
     """
 
-    __slots__ = ("_lowered", "_needles", "pattern")
+    __slots__ = ("_gated", "_lowered", "_needles", "_slot", "pattern")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self._needles = _ascii_needles(pattern)
         self._lowered = _lowered_twin(pattern)
+        # A place in the shared Hyperscan pass over each sentence (pattern_scan).
+        self._slot = SENTENCE_PATTERNS.slot(pattern, _folds_to_ascii)
+        self._gated = self._needles is not None or self._slot is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         """:meth:`re.Pattern.search`, None at once when the gate rules a match out."""
-        if self._needles is not None and text.isascii() and not self.may_match(text):
+        if self._gated and text.isascii() and not self.may_match(text):
             return None
         return self.pattern.search(text, pos, endpos)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """:meth:`re.Pattern.finditer`, empty at once when the gate rules a match out."""
-        if self._needles is not None and text.isascii() and not self.may_match(text):
+        if self._gated and text.isascii() and not self.may_match(text):
             return iter(())
         return self.pattern.finditer(text)
 
@@ -386,7 +395,7 @@ class GatedPattern:
         """
         if not text.isascii() or self._lowered is None:
             return (Found(match, text) for match in self.finditer(text))
-        if self._needles is not None and not self.may_match(text):
+        if self._gated and not self.may_match(text):
             return iter(())
         return (Found(match, text) for match in self._lowered.finditer(_lower(text)))
 
@@ -394,14 +403,22 @@ class GatedPattern:
         """``bool(self.search(text))``, by the cheapest route that gives the same answer."""
         if not text.isascii():
             return self.pattern.search(text) is not None
-        if self._needles is not None and not self.may_match(text):
+        if self._gated and not self.may_match(text):
             return False
         if self._lowered is not None:
             return self._lowered.search(_lower(text)) is not None
         return self.pattern.search(text) is not None
 
     def may_match(self, text: str) -> bool:
-        """False only if ``text`` (ASCII) holds none of the anchors."""
+        """False only if the pattern cannot match ``text`` (ASCII).
+
+        Hyperscan's one pass over the sentence answers where it can; otherwise
+        the text must hold one of the anchors.
+        """
+        if self._slot is not None:
+            hits = SENTENCE_PATTERNS.hits(text)
+            if hits is not None:
+                return self._slot in hits
         if self._needles is None:
             return True
         lowered = _lower(text)
