@@ -20,7 +20,7 @@ import click
 from evidence.db import Database, open_database
 from evidence.errors import EvidenceError, UnknownStudyError
 from evidence.queries import StudyFilter
-from evidence.settings import Settings
+from evidence.settings import IMPORT_BATCH_SIZE, Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,7 +156,8 @@ def ingest_command(query: str | None, max_records: int | None, since: str | None
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=IMPORT_BATCH_SIZE,
+              show_default=True,
               help="Studies per transaction.")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes that parse and tag: 0 decides by file size, 1 parses in-process.")

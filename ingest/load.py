@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from evidence.db import Database
 from evidence.models import STUDY_CHILDREN, IngestRun, PendingPmid, Study, TagRow
 from evidence.records import Article, DeletedCitations, InvalidRecord, ParsedItem, SkippedRecord
+from evidence.settings import IMPORT_BATCH_SIZE
 from evidence.tagging.result import Tagging
 from ingest.bulk import insert_rows, update_rows
 from ingest.rows import (
@@ -32,9 +33,7 @@ from ingest.rows import (
     study_rows,
 )
 
-# Large enough to amortise a transaction, small enough that a crash loses little work
-# and SQLite's bound-parameter limit is never reached in the IN (...) lookups.
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = IMPORT_BATCH_SIZE
 CHILD_MODELS = STUDY_CHILDREN
 
 Tagger = Callable[[Article], Tagging]

@@ -39,6 +39,23 @@ END_TAGS = {
 # instructions; after the root start tag nothing else begins so): no cut from there on.
 _OPAQUE_MARKUP = (b"<!", b"<?")
 _LONGEST_MARKER = max(map(len, _OPAQUE_MARKUP))
+
+
+def _has_opaque_markup(buffer: bytearray, start: int) -> bool:
+    """Whether ``buffer[start:]`` holds one of _OPAQUE_MARKUP.
+
+    Searching for "<!" itself costs a comparison at every "<" (every few
+    bytes of XML); "!" and "?" are rare, and a one-byte search runs at
+    memchr speed, so each is found first and its "<" checked after.
+    """
+    for marker in _OPAQUE_MARKUP:
+        second = marker[1]
+        at = buffer.find(second, max(start, 1))
+        while at >= 0:
+            if buffer[at - 1] == marker[0]:
+                return True
+            at = buffer.find(second, at + 1)
+    return False
 # Byte order marks and NUL bytes: UTF-16 or UTF-32, where a byte search finds no tags.
 _WIDE_ENCODING_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00")
 # Some root element's start: the header is complete once its ">" has been read.
@@ -242,7 +259,7 @@ def _chunks(stream: _BlockStream, buffer: bytearray, header: bytes,
         buffer += block
         if block and len(buffer) < CHUNK_BYTES:
             continue
-        if any(buffer.find(marker, clean) >= 0 for marker in _OPAQUE_MARKUP):
+        if _has_opaque_markup(buffer, clean):
             rest = _Failing(failure) if failure is not None else stream
             yield Remainder(_Joined(header + bytes(buffer), rest), offset)
             return
