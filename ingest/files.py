@@ -13,7 +13,7 @@ from ingest import medline_text, pubmed_xml
 from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, Tagger, load_items
 from ingest.parallel import parse_file_parallel, should_parallelise
 from ingest.rows import StudyRows
-from ingest.runs import FAILED, SUCCEEDED, finish_run, start_run
+from ingest.runs import FAILED, SUCCEEDED, finish_run, mark_dead_runs, start_run
 
 MEDLINE_SUFFIXES = (".nbib", ".medline", ".txt")
 
@@ -61,6 +61,7 @@ def import_files(
     Every file is one run in the ingest-runs table, with its counts and status.
     """
     summary = ImportSummary(counts=LoadCounts())
+    mark_dead_runs(database)
     for raw_path in paths:
         path = Path(raw_path)
         run_id = start_run(database, "import", query=str(path))

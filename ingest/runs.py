@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from evidence.db import Database
 from evidence.models import IngestRun
@@ -20,9 +22,10 @@ def _now() -> dt.datetime:
 
 def start_run(database: Database, kind: str, *, query: str | None = None,
               params: dict[str, Any] | None = None) -> int:
-    """Record a new run as running and return its id."""
+    """Record a new run as running, with the process that runs it, and return its id."""
+    params = {**(params or {}), "process": _this_process()}
     with database.session() as session:
-        run = IngestRun(kind=kind, query=query, params=params or {}, started_at=_now(),
+        run = IngestRun(kind=kind, query=query, params=params, started_at=_now(),
                         status=RUNNING, state={})
         session.add(run)
         session.flush()
@@ -46,3 +49,36 @@ def mark_abandoned_runs(database: Database, kind: str) -> int:
             update(IngestRun).where(IngestRun.kind == kind, IngestRun.status == RUNNING)
             .values(status=INTERRUPTED))
         return result.rowcount or 0
+
+
+def _this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _process_ended(process: Any) -> bool:
+    """Whether a run's recorded process, on this host, is no longer running."""
+    if not isinstance(process, dict) or process.get("host") != socket.gethostname():
+        return False  # another machine's run, or one recorded before processes were
+    pid = process.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def mark_dead_runs(database: Database) -> int:
+    """Runs still 'running' whose process on this host has ended (a killed import)
+    are marked interrupted; runs of live processes, and of other hosts, are left."""
+    with database.session() as session:
+        dead = [run_id for run_id, params in session.execute(
+                    select(IngestRun.id, IngestRun.params).where(IngestRun.status == RUNNING))
+                if _process_ended((params or {}).get("process"))]
+        if dead:
+            session.execute(update(IngestRun).where(IngestRun.id.in_(dead))
+                            .values(status=INTERRUPTED))
+        return len(dead)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from evidence.db import open_database
 from evidence.integrity import check_database
-from evidence.models import AuthorRow, Study
+from evidence.models import AuthorRow, IngestRun, Study
 from tests.corpus import write_corpus
 
 EVIDENCE = str(Path(sys.executable).with_name("evidence"))
@@ -107,3 +107,17 @@ def test_sigkill_at_random_points_then_rerun_gives_exact_counts(db_url, tmp_path
     assert authors == sum((3, 1, 1, 0)[index % 4] for index in range(RECORDS))
     assert _check(db_url) == []
     assert kills >= 1, "the import finished before any kill: make the corpus larger"
+    # The runs the kills cut short say so, rather than "running" for ever (a kill
+    # can also land before a run is recorded, or after it finished).
+    statuses = _statuses(db_url)
+    assert "running" not in statuses and statuses[-1] == "succeeded"
+    assert 1 <= statuses.count("interrupted") <= kills
+
+
+def _statuses(db_url: str) -> list[str]:
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            return list(session.scalars(select(IngestRun.status).order_by(IngestRun.id)))
+    finally:
+        database.dispose()
