@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from evidence.errors import EvidenceError, InputFileError
@@ -101,8 +102,7 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
     in_flight: deque[tuple[Chunk, Future[_ChunkResult]]] = deque()
     last_pmid: list[str | None] = [None]
     damage: BaseException | None = None
-    # forkserver: workers never inherit the parent's database connections or threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"),
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
                              initializer=_end_with, initargs=(os.getpid(),)) as pool:
         try:
             pieces = split_file(path, root)
@@ -135,6 +135,14 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
         after = f" after PMID {last_pmid[0]}" if last_pmid[0] else ""
         raise InputFileError(name, f"file is truncated or damaged{after}: "
                                    f"{damage or type(damage).__name__}") from damage
+
+
+def _worker_context() -> BaseContext:
+    """forkserver: workers never inherit the parent's database connections or threads;
+    the server itself loads the tagger first, so each worker is forked ready to tag."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "ingest.worker_preload"])
+    return context
 
 
 def _tracked(items: Iterator[ParsedItem | StudyRows],
