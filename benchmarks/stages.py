@@ -68,6 +68,66 @@ def retag_ours(_path: str, db_url: str | None) -> int:
     return retag_all(database).studies
 
 
+def sqlite_write_floor(_path: str, db_url: str | None) -> int:
+    """What SQLite alone costs for an import's rows: no parsing, tagging or Python objects.
+
+    Copies every row of an imported database into a new one with the same
+    schema (indexes, full-text index) through plain sqlite3 executemany, in
+    transactions of the import's batch size: the rate no import into SQLite
+    on this machine can beat, however fast its parser and tagger.
+    """
+    import sqlite3
+    import tempfile
+    from collections import defaultdict
+
+    from sqlalchemy.engine import make_url
+
+    from evidence.db import open_database
+    from evidence.settings import IMPORT_BATCH_SIZE
+    from ingest.rows import RECORD_CHILD_COLUMNS
+
+    source = sqlite3.connect(make_url(db_url or "sqlite:///benchmarks/out/bench.db").database)
+    tables = ["studies", *RECORD_CHILD_COLUMNS, "tags"]
+    rows: dict[str, tuple[list[str], list[tuple]]] = {}
+    for table in tables:
+        columns = [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+        rows[table] = (columns, source.execute(f'SELECT * FROM "{table}"').fetchall())
+    by_study: dict[str, dict[int, list[tuple]]] = {}
+    for table in tables[1:]:
+        columns, table_rows = rows[table]
+        at = columns.index("study_id")
+        grouped: dict[int, list[tuple]] = defaultdict(list)
+        for row in table_rows:
+            grouped[row[at]].append(row)
+        by_study[table] = grouped
+    with tempfile.TemporaryDirectory(dir="benchmarks/out") as directory:
+        target_url = f"sqlite:///{directory}/floor.db"
+        open_database(target_url).dispose()  # the schema, as migrations make it
+        target = sqlite3.connect(make_url(target_url).database, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "cache_size=-65536", "wal_autocheckpoint=10000"):
+            target.execute(f"PRAGMA {pragma}")
+        statements = {table: f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(cols))})'
+                      for table, (cols, _rows) in rows.items()}
+        studies = rows["studies"][1]
+        global _TIMED_SECONDS
+        start = time.perf_counter()
+        for first in range(0, len(studies), IMPORT_BATCH_SIZE):
+            batch = studies[first:first + IMPORT_BATCH_SIZE]
+            ids = [row[0] for row in batch]
+            target.execute("BEGIN")
+            target.executemany(statements["studies"], batch)
+            for table in tables[1:]:
+                target.executemany(statements[table], [
+                    row for study_id in ids for row in by_study[table].get(study_id, ())])
+            target.execute("INSERT INTO studies_fts(rowid, title, abstract) SELECT id, title, "
+                           f"abstract FROM studies WHERE id IN ({','.join(map(str, ids))})")
+            target.execute("COMMIT")
+        _TIMED_SECONDS = time.perf_counter() - start
+        target.close()
+    return len(studies)
+
+
 # The dashboard's main queries, each under the filters a user tries first.
 DASHBOARD_FILTERS = {
     "no filter": {},
@@ -132,6 +192,7 @@ STAGES: dict[str, Callable[[str, str | None], int]] = {
     "tag": tag_ours,
     "retag": retag_ours,
     "queries": dashboard_queries,
+    "sqlite-write-floor": sqlite_write_floor,
     "pubmed_parser": parse_pubmed_parser,
     "biopython": parse_biopython,
 }
