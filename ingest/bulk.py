@@ -10,12 +10,11 @@ is converted here, which is what keeps the single writer of an import cheap.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-Row = tuple[Any, ...]
+from ingest.rows import Row
 
 
 def _connection(session: Session) -> Connection:
