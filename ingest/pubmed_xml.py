@@ -48,6 +48,9 @@ _MONTHS = {name: number for number, name in enumerate(
     start=1)}
 # A season names no month; for sorting only we place it where it begins.
 _SEASON_MONTH = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+# Every parser here, whole document or stream: no DTD, no entities, no network.
+SAFE_PARSING: dict[str, bool] = {"resolve_entities": False, "no_network": True,
+                                 "load_dtd": False, "remove_comments": True}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 MEDLINE_DATE = re.compile(r"(?P<year>\d{4})(?:\s+(?P<month>[A-Za-z]{3})[a-z]*)?"
                            r"(?:\s+(?P<day>\d{1,2})\b)?")
@@ -92,8 +95,16 @@ def _child(element: etree._Element, tag: str) -> etree._Element | None:
 
 def _child_text(element: etree._Element, tag: str) -> str | None:
     """``findtext(tag)``: that child's text ("" when empty), None when there is no child."""
-    child = next(element.iterchildren(tag), None)
+    child = _child(element, tag)
     return None if child is None else (child.text or "")
+
+
+def _child_texts(element: etree._Element) -> dict[object, str]:
+    """Each child name's first text ("" when empty), as ``findtext`` would give, in one pass."""
+    texts: dict[object, str] = {}
+    for child in element:
+        texts.setdefault(child.tag, child.text or "")
+    return texts
 
 
 class _Unreadable(str):
@@ -107,8 +118,7 @@ def _root_tag(stream: ByteSource) -> str | None:
     not well-formed XML, so the error can say what is wrong (an encoding
     fault reads very differently from "not PubMed").
     """
-    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
-                                 load_dtd=False)
+    parser = etree.XMLPullParser(events=("start",), **SAFE_PARSING)
     try:
         while chunk := stream.read(_SNIFF_CHUNK):
             parser.feed(chunk)
@@ -147,9 +157,7 @@ def _pub_date(pub_date: etree._Element | None) -> tuple[int | None, str | None]:
     """Year and ISO date from ``PubDate``: Year/Month/Day, Season, or MedlineDate."""
     if pub_date is None:
         return None, None
-    parts: dict[object, str] = {}
-    for child in pub_date:  # one pass; the first of each, as findtext would take
-        parts.setdefault(child.tag, child.text or "")
+    parts = _child_texts(pub_date)
     year = parts.get("Year")
     if year:
         iso = iso_date(year.strip(), parts.get("Month"), parts.get("Day"))
@@ -303,9 +311,7 @@ def _journal(journal: etree._Element) -> dict[str, object]:
 
 
 def _date_of(element: etree._Element) -> str | None:
-    parts: dict[object, str] = {}
-    for child in element:
-        parts.setdefault(child.tag, child.text or "")
+    parts = _child_texts(element)
     return iso_date(parts.get("Year"), parts.get("Month"), parts.get("Day"))
 
 
@@ -426,8 +432,8 @@ def iter_file(path: str | Path) -> Iterator[ParsedItem]:
     last_pmid: str | None = None
     try:
         root = sniff_root(path)
-        if root not in RECORD_TAGS or isinstance(root, _Unreadable):
-            with open_binary(path) as stream:  # it says why the file cannot be read
+        if root not in RECORD_TAGS:  # _iter_stream says why it cannot be read
+            with open_binary(path) as stream:
                 yield from _iter_stream(stream, name, root)
             return
         for piece in split_file(path, root):
@@ -461,7 +467,7 @@ def iter_bytes(data: bytes, name: str = "<response>", *, root: str | None = None
     if data[:2] == GZIP_MAGIC:
         data = gzip.decompress(data)
     root = root or _root_tag(io.BytesIO(data))
-    if root not in RECORD_TAGS or isinstance(root, _Unreadable):
+    if root not in RECORD_TAGS:  # _iter_stream says why it cannot be read
         yield from _iter_stream(io.BytesIO(data), name, root, line_offset)
         return
     yield from iter_piece(Chunk(data, line_offset), name, root)
@@ -472,9 +478,7 @@ RECORD_TAGS = {
     **dict.fromkeys(ARTICLE_SET_ROOTS, ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")),
     CITATION_SET_ROOT: ("MedlineCitation", "DeleteCitation"),
 }
-# The same safe settings as the streaming parser: no DTD, no entities, no network.
-_DOCUMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                   remove_comments=True)
+_DOCUMENT_PARSER = etree.XMLParser(**SAFE_PARSING)
 
 
 def iter_piece(piece: Chunk | Remainder, name: str, root: str,
@@ -548,10 +552,7 @@ def _iter_stream(stream: ByteSource, name: str, root: str | None,
         raise InputFileError(
             name, f"not PubMed XML: the document element is <{root}>, expected "
                   "<PubmedArticleSet> or <MedlineCitationSet>")
-    context = etree.iterparse(
-        stream, events=("end",), tag=tags, resolve_entities=False, no_network=True,
-        load_dtd=False, remove_comments=True,
-    )
+    context = etree.iterparse(stream, events=("end",), tag=tags, **SAFE_PARSING)
     try:
         for _event, element in context:
             item = _item(element, name, last_pmid, line_offset)

@@ -21,6 +21,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -39,23 +40,6 @@ END_TAGS = {
 # instructions; after the root start tag nothing else begins so): no cut from there on.
 _OPAQUE_MARKUP = (b"<!", b"<?")
 _LONGEST_MARKER = max(map(len, _OPAQUE_MARKUP))
-
-
-def _has_opaque_markup(buffer: bytearray, start: int) -> bool:
-    """Whether ``buffer[start:]`` holds one of _OPAQUE_MARKUP.
-
-    Searching for "<!" itself costs a comparison at every "<" (every few
-    bytes of XML); "!" and "?" are rare, and a one-byte search runs at
-    memchr speed, so each is found first and its "<" checked after.
-    """
-    for marker in _OPAQUE_MARKUP:
-        second = marker[1]
-        at = buffer.find(second, max(start, 1))
-        while at >= 0:
-            if buffer[at - 1] == marker[0]:
-                return True
-            at = buffer.find(second, at + 1)
-    return False
 # Byte order marks and NUL bytes: UTF-16 or UTF-32, where a byte search finds no tags.
 _WIDE_ENCODING_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00")
 # Some root element's start: the header is complete once its ">" has been read.
@@ -74,14 +58,32 @@ COMPRESSED_READ_BYTES = 256 * 1024
 DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error, *_INFLATE_ERRORS)
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes, decompressed when it is gzip (told by its first bytes, not its name)."""
-    handle = path.open("rb")
-    if handle.read(2) == GZIP_MAGIC:
-        handle.close()
-        return gzip.open(path, "rb")
-    handle.seek(0)
-    return handle
+@contextmanager
+def open_binary(path: Path) -> Iterator[_BlockStream]:
+    """The file's bytes, inflated when it is gzip (told by its first bytes, not its name).
+
+    The one reader for every way a file is read (sniffed, cut into chunks,
+    streamed), so each decompresses alike and loses nothing before damage.
+    """
+    with path.open("rb") as raw:
+        yield _BlockStream(_blocks(raw))
+
+
+def _has_opaque_markup(buffer: bytearray, start: int) -> bool:
+    """Whether ``buffer[start:]`` holds one of _OPAQUE_MARKUP.
+
+    Searching for "<!" itself costs a comparison at every "<" (every few
+    bytes of XML); "!" and "?" are rare, and a one-byte search runs at
+    memchr speed, so each is found first and its "<" checked after.
+    """
+    for marker in _OPAQUE_MARKUP:
+        second = marker[1]
+        at = buffer.find(second, max(start, 1))
+        while at >= 0:
+            if buffer[at - 1] == marker[0]:
+                return True
+            at = buffer.find(second, at + 1)
+    return False
 
 
 class ByteSource(Protocol):
@@ -140,8 +142,7 @@ def split_file(path: Path, root: str) -> Iterator[Chunk | Remainder]:
     ``root`` is the document element's name (already sniffed). A decompression
     fault is raised after the chunk of the complete records read before it.
     """
-    with path.open("rb") as raw:
-        stream = _BlockStream(_blocks(raw))
+    with open_binary(path) as stream:
         buffer = bytearray()
         while len(buffer) < READ_BYTES and (block := stream.read1()):
             buffer += block

@@ -126,8 +126,8 @@ def test_truncated_gzip_keeps_every_record_decoded_before_the_damage(tmp_path: P
     reference, reference_error = streamed(path)
     assert error is not None and "cut.xml.gz" in error and "truncated or damaged" in error
     assert reference_error is not None
-    # Streaming through gzip.open loses what its last read held; chunks lose nothing.
-    assert items[:len(reference)] == reference and len(items) >= len(reference)
+    # Chunked or streamed, the file is read through one inflater that loses nothing.
+    assert items == reference
     decoded = gzip.GzipFile(fileobj=__import__("io").BytesIO(cut))
     whole = b""
     try:
