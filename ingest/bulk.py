@@ -17,10 +17,6 @@ from sqlalchemy.orm import Session
 from ingest.rows import Row
 
 
-def _connection(session: Session) -> Connection:
-    return session.connection()
-
-
 def _names(connection: Connection, columns: Sequence[str]) -> str:
     quote = connection.dialect.identifier_preparer.quote
     return ", ".join(quote(column) for column in columns)
@@ -36,7 +32,7 @@ def insert_rows(session: Session, table: str, columns: Sequence[str],
     """Insert ``rows`` (tuples in ``columns`` order) into ``table``."""
     if not rows:
         return
-    connection = _connection(session)
+    connection = session.connection()
     quoted_table = connection.dialect.identifier_preparer.quote(table)
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
@@ -57,7 +53,7 @@ def update_rows(session: Session, table: str, key: str, columns: Sequence[str],
     """Set ``columns`` of the rows of ``table`` whose ``key`` is each tuple's last value."""
     if not rows:
         return
-    connection = _connection(session)
+    connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
     mark = _placeholder(connection)
     assignments = ", ".join(f"{quote(column)} = {mark}" for column in columns)
