@@ -34,6 +34,10 @@ def parse_ours_parallel(path: str, _db: str | None) -> int:
 
 
 def import_ours(path: str, db_url: str | None) -> int:
+    """What ``evidence import`` does: the workers start loading the tagger first."""
+    from ingest.worker_pool import start_early
+
+    start_early([Path(path)])
     from evidence.db import open_database
     from ingest.files import import_files
 

@@ -13,14 +13,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from evidence.db import Database, open_database
 from evidence.errors import EvidenceError, UnknownStudyError
-from evidence.queries import StudyFilter
 from evidence.settings import IMPORT_BATCH_SIZE, Settings
+
+if TYPE_CHECKING:  # the database layer and the queries load on first use: see _open
+    from evidence.db import Database
+    from evidence.queries import StudyFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +66,8 @@ def _filters(command: F) -> F:
 
 
 def _study_filter(options: dict[str, Any]) -> StudyFilter:
+    from evidence.queries import StudyFilter
+
     return StudyFilter(
         designs=tuple(options.pop("design", ())),
         outcomes=tuple(options.pop("outcome", ())),
@@ -110,6 +114,10 @@ def _guarded(command: F) -> F:
 
 
 def _open(settings: Settings) -> Database:
+    """The database, imported here rather than at the top: importing this module stays
+    cheap, which matters where it is imported again (import's fork server)."""
+    from evidence.db import open_database
+
     return open_database(settings.db_url)
 
 
@@ -166,6 +174,10 @@ def ingest_command(query: str | None, max_records: int | None, since: str | None
 def import_command(paths: tuple[Path, ...], batch_size: int, jobs: int, db_url: str | None,
                    debug: bool) -> None:
     """Import PubMed XML (.xml, .xml.gz: efetch, baseline, update files) or MEDLINE/.nbib."""
+    from ingest.worker_pool import start_early
+
+    if jobs != 1:  # workers load the tagger while this process opens the database
+        start_early(paths)
     from ingest.files import import_files
 
     database = _open(Settings.from_sources(db_url=db_url, debug=debug))

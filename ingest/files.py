@@ -11,9 +11,10 @@ from evidence.errors import InputFileError
 from evidence.records import ParsedItem
 from ingest import medline_text, pubmed_xml
 from ingest.load import DEFAULT_BATCH_SIZE, LoadCounts, Tagger, load_items
-from ingest.parallel import parse_file_parallel, should_parallelise
+from ingest.parallel import parse_file_parallel
 from ingest.rows import StudyRows
 from ingest.runs import FAILED, SUCCEEDED, finish_run, mark_dead_runs, start_run
+from ingest.worker_pool import should_parallelise
 
 MEDLINE_SUFFIXES = (".nbib", ".medline", ".txt")
 

@@ -11,45 +11,25 @@ safe parser as a whole file (no DTD, no entities, no network).
 from __future__ import annotations
 
 import os
-import select
-import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from evidence.errors import EvidenceError, InputFileError
 from evidence.records import Article, ParsedItem
 from ingest import pubmed_xml
 from ingest.rows import StudyRows, study_rows
+from ingest.worker_pool import end_with, worker_context, worker_count
 from ingest.xml_chunks import DAMAGE, END_TAGS, Chunk, Remainder, split_file
-
-# Below this size a file is parsed in-process: starting workers would cost more.
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-# How often a worker checks that the importer still runs, where it cannot wait for it.
-IMPORTER_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class _ChunkResult:
     items: list[ParsedItem | StudyRows]
     error: str | None  # the parse fault, already naming the file and line
-
-
-def worker_count() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
-def should_parallelise(path: Path) -> bool:
-    try:
-        return worker_count() > 1 and path.stat().st_size >= PARALLEL_MIN_BYTES
-    except OSError:
-        return False
 
 
 def _parse_chunk(chunk: Chunk, name: str, root: str, source: str | None,
@@ -102,8 +82,8 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
     in_flight: deque[tuple[Chunk, Future[_ChunkResult]]] = deque()
     last_pmid: list[str | None] = [None]
     damage: BaseException | None = None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
-                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
+                             initializer=end_with, initargs=(os.getpid(),)) as pool:
         try:
             pieces = split_file(path, root)
             while True:
@@ -137,14 +117,6 @@ def parse_file_parallel(path: str | Path, *, source: str | None = None, tag: boo
                                    f"{damage or type(damage).__name__}") from damage
 
 
-def _worker_context() -> BaseContext:
-    """forkserver: workers never inherit the parent's database connections or threads;
-    the server itself loads the tagger first, so each worker is forked ready to tag."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "ingest.worker_preload"])
-    return context
-
-
 def _tracked(items: Iterator[ParsedItem | StudyRows],
              last_pmid: list[str | None]) -> Iterator[ParsedItem | StudyRows]:
     """``items``, noting the PMID of each article as it passes (for error messages)."""
@@ -164,38 +136,3 @@ def _drain(chunk: Chunk, future: Future[_ChunkResult], name: str, root: str,
     # even when that PMID was in an earlier chunk. It raises after the good records.
     yield from _tracked(pubmed_xml.iter_piece(chunk, name, root, last_pmid[0]), last_pmid)
     raise InputFileError.from_message(result.error)  # not reached: iter_piece raised
-
-
-def _end_with(importer_pid: int) -> None:
-    """Worker initializer: end this worker when the importing process ends, however it ends.
-
-    A pool shuts its workers down itself, but not when the importer is killed
-    (SIGKILL, the OOM killer): each worker then waits on its task queue for
-    ever, and keeps multiprocessing's fork server and resource tracker alive
-    with it. A thread that waits for the importer's exit ends the whole family.
-    """
-    threading.Thread(target=_exit_after, args=(importer_pid,), daemon=True,
-                     name="end-with-importer").start()
-
-
-def _exit_after(pid: int) -> None:
-    try:
-        handle = os.pidfd_open(pid)  # Linux: readable once the process has ended
-    except (AttributeError, OSError):
-        handle = None
-    if handle is not None:
-        select.select([handle], [], [])
-    else:  # elsewhere: poll
-        while _running(pid):
-            time.sleep(IMPORTER_POLL_SECONDS)
-    os._exit(1)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
