@@ -125,6 +125,34 @@ def test_gated_pattern_answers_as_the_pattern_does() -> None:
     assert GatedPattern(re.compile(r"\d+ patients")).may_match("anything")  # no gate
 
 
+def test_gated_patterns_answer_as_their_regex_in_text_beyond_ascii() -> None:
+    """Outside ASCII the substring gate still rules patterns out, except in text with a
+    character IGNORECASE equates with an ASCII letter: every packaged gated pattern gives
+    its regex's answers on text mixing its own anchors with other Unicode."""
+    from evidence.tagging import quantities
+
+    gated_patterns = [*default_rules().context.values(), *quantities._GATED.values(),
+                      quantities._HAS_PEOPLE, quantities._HAS_SESSIONS,
+                      quantities._HAS_DEPTH_UNIT, quantities._HAS_DURATION]
+    assert sum(gated._needles is not None for gated in gated_patterns) > 10
+    random.seed(29)
+    others = ["Müller", "naïve", "±", "≥2", "µm", "–", "é", "café", "ﬁ", "α", "\u017f",
+              "\u212a", "İ", "ı", "12", "patients", "we", "were", "weeks", ".", ",", "of"]
+    routes = {"gated": 0, "folding": 0}
+    for gated in gated_patterns:
+        pieces = [*others, *(gated._needles or ()), *(n.upper() for n in gated._needles or ())]
+        for _ in range(150):
+            text = " ".join(random.choice(pieces) for _ in range(random.randint(1, 12))) + " é"
+            routes["folding" if re.search("[\u0130\u0131\u017f\u212a]", text) else "gated"] += 1
+            expected = [match.span() for match in gated.pattern.finditer(text)]
+            assert gated.has_match(text) == bool(expected), (gated.pattern.pattern, text)
+            assert [found.start() for found in gated.find_all(text)] == [
+                start for start, _end in expected], (gated.pattern.pattern, text)
+            found = gated.search(text)
+            assert (found and found.span()) == (expected[0] if expected else None)
+    assert min(routes.values()) > 100, routes
+
+
 def test_normalise_is_the_translation_table() -> None:
     random.seed(3)
     chars = [chr(code) for code in _NORMALISE] + list("ab -é\n")

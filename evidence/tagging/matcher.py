@@ -269,6 +269,13 @@ def _case_variants(alphabet: frozenset[str]) -> dict[str, str]:
     return {char: _VARIANTS[char] for char in alphabet}
 
 
+# The characters beyond ASCII that IGNORECASE matches to an ASCII letter (the long s,
+# the dotless i, the Kelvin sign, ...): found by re itself, as _case_variants does.
+_FOLDS_INTO_ASCII = re.compile("[" + "".join(sorted({
+    re.escape(other) for variants in _case_variants(frozenset(map(chr, range(32, 127)))).values()
+    for other in variants if not other.isascii()})) + "]")
+
+
 def _folds_to_ascii(char: str) -> bool:
     """Whether ``re`` matches ``char`` to an ASCII letter under IGNORECASE (the long s)."""
     return any(other.isascii() for other in _case_variants(frozenset(char))[char])
@@ -376,13 +383,13 @@ class GatedPattern:
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         """:meth:`re.Pattern.search`, None at once when the gate rules a match out."""
-        if self._gated and text.isascii() and not self.may_match(text):
+        if self._gated and self._ruled_out(text):
             return None
         return self.pattern.search(text, pos, endpos)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """:meth:`re.Pattern.finditer`, empty at once when the gate rules a match out."""
-        if self._gated and text.isascii() and not self.may_match(text):
+        if self._gated and self._ruled_out(text):
             return iter(())
         return self.pattern.finditer(text)
 
@@ -393,21 +400,33 @@ class GatedPattern:
         which steps through exactly the same comparisons: the spans are the
         same, and the groups are read from ``text``, so they are too.
         """
-        if not text.isascii() or self._lowered is None:
-            return (Found(match, text) for match in self.finditer(text))
-        if self._gated and not self.may_match(text):
+        if self._gated and self._ruled_out(text):
             return iter(())
+        if self._lowered is None or not text.isascii():
+            return (Found(match, text) for match in self.pattern.finditer(text))
         return (Found(match, text) for match in self._lowered.finditer(_lower(text)))
 
     def has_match(self, text: str) -> bool:
         """``bool(self.search(text))``, by the cheapest route that gives the same answer."""
-        if not text.isascii():
-            return self.pattern.search(text) is not None
-        if self._gated and not self.may_match(text):
+        if self._gated and self._ruled_out(text):
             return False
-        if self._lowered is not None:
+        if self._lowered is not None and text.isascii():
             return self._lowered.search(_lower(text)) is not None
         return self.pattern.search(text) is not None
+
+    def _ruled_out(self, text: str) -> bool:
+        """True only if the pattern cannot match ``text``: :meth:`may_match` where it holds.
+
+        Beyond ASCII it holds for the substring tests unless the text has one
+        of the few characters that IGNORECASE equates with an ASCII letter
+        (:data:`_FOLDS_INTO_ASCII`): every other character's match of an ASCII
+        anchor is its lower case, as in ASCII text.
+        """
+        if text.isascii():
+            return not self.may_match(text)
+        if self._needles is None or _FOLDS_INTO_ASCII.search(text) is not None:
+            return False
+        return not self._holds_needle(text)
 
     def may_match(self, text: str) -> bool:
         """False only if the pattern cannot match ``text`` (ASCII).
@@ -419,10 +438,11 @@ class GatedPattern:
             hits = SENTENCE_PATTERNS.hits(text)
             if hits is not None:
                 return self._slot in hits
-        if self._needles is None:
-            return True
+        return self._needles is None or self._holds_needle(text)
+
+    def _holds_needle(self, text: str) -> bool:
         lowered = _lower(text)
-        for needle in self._needles:  # noqa: SIM110 - no generator per call on this hot path
+        for needle in self._needles or ():  # noqa: SIM110 - no generator per call on this hot path
             if needle in lowered:
                 return True
         return False

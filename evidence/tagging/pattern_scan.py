@@ -80,19 +80,20 @@ class PatternScanner:
 
         The answer for a pattern is never "no" where its regex would match.
         """
+        local = self._local
+        remembered = getattr(local, "remembered", None)
+        if remembered is not None:  # asked before: no need to look at the text again
+            held = remembered.get(id(text))
+            if held is not None and held[0] is text:
+                return held[1]
         if not (text.isascii() and text.isprintable()):
             return None
         database = self._database if self._frozen else self._freeze()
         if database is None:
             return None
-        local = self._local
-        remembered = getattr(local, "remembered", None)
         if remembered is None:
             remembered = local.remembered = {}
             local.scratch = hyperscan.Scratch(database)
-        held = remembered.get(id(text))
-        if held is not None and held[0] is text:
-            return held[1]
         found: set[int] = set()
         add = found.add
 
