@@ -153,6 +153,33 @@ def test_gated_patterns_answer_as_their_regex_in_text_beyond_ascii() -> None:
     assert min(routes.values()) > 100, routes
 
 
+def test_number_patterns_tried_only_where_a_number_begins_find_what_re_finds() -> None:
+    """The patterns that open with a number run only at the word starts the number
+    finder gives: on text full of numbers, number words and near misses they find
+    exactly what a plain finditer finds, match for match."""
+    from evidence.tagging import quantities
+
+    led = [gated for gated in quantities._GATED.values() if gated._begins is not None]
+    assert len(led) >= 6  # sample size, sessions and follow-up patterns
+    random.seed(31)
+    words = ["60", "1,127", "3.5", "x12", "12th", "-4", "/5", ".5", "(n=4)", "Sixty", "sixty-two",
+             "one", "none", "a", "A", "hundred", "a hundred", "One hundred and twenty", "often",
+             "twentyone", "seventeen", "seven", "ten", "tens", "patients", "male", "women",
+             "were", "enrolled", "sessions", "of", "to", "-", "weeks", "months", "follow-up",
+             "after", "post", "and", ",", "total of", "in total,", "received", "treatments"]
+    tried = 0
+    for _ in range(2500):
+        text = " ".join(random.choice(words) for _ in range(random.randint(0, 16)))
+        for gated in led:
+            expected = [match.span() for match in gated.pattern.finditer(text)]
+            found = [(item.start(), item.start() + len(item.group() or "")) for item in
+                     gated.find_all(text)]
+            assert found == expected, (gated.pattern.pattern[:60], text)
+            assert gated.has_match(text) == bool(expected), text
+            tried += bool(expected)
+    assert tried > 300  # the texts do hold matches
+
+
 def test_normalise_is_the_translation_table() -> None:
     random.seed(3)
     chars = [chr(code) for code in _NORMALISE] + list("ab -é\n")

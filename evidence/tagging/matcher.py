@@ -326,19 +326,47 @@ class StartFinder:
     """
 
     def __init__(self, matchers: Iterable[TermMatcher]) -> None:
-        texts: dict[str, int] = {}
-        everywhere = False
+        texts: dict[str, int] | None = {}
         for matcher in matchers:
             if matcher.anchors is None:
-                everywhere = True
+                texts = None
                 break
             for text, state in matcher.anchors:
                 texts[text] = min(texts.get(text, _END), state)  # _CUT accepts more than _END
+        self._build(texts)
+
+    @classmethod
+    def for_texts(cls, *, prefixes: Iterable[str] = (), words: Iterable[str] = ()) -> StartFinder:
+        """A finder for word starts that begin with one of ``prefixes`` or hold one of
+        ``words`` as a whole word (case-insensitively, as the terms match)."""
+        texts = {text.lower(): _CUT for text in prefixes}
+        for word in words:
+            texts.setdefault(word.lower(), _END)
+        finder = cls.__new__(cls)
+        finder._build(texts)
+        return finder
+
+    def _build(self, texts: dict[str, int] | None) -> None:
+        everywhere = texts is None
         self._pattern = _WORD_START if everywhere or not texts else _regex_finder(texts)
         # The same answer in one Hyperscan pass where it can give it (literal_scan).
         self._scanner = None if everywhere or not texts else WordStartScanner.build(
             {text: state == _END for text, state in texts.items()},
             _case_variants(frozenset("".join(texts))))
+        self._remembered: dict[int, tuple[str, list[int]]] = {}
+
+    def starts_remembered(self, text: str) -> list[int]:
+        """:meth:`starts`, kept for the last texts asked about (by identity): several
+        patterns ask about each sentence of one document, in turn."""
+        remembered = self._remembered
+        held = remembered.get(id(text))
+        if held is not None and held[0] is text:
+            return held[1]
+        found = self.starts(text)
+        if len(remembered) >= _REMEMBERED_TEXTS:
+            remembered.clear()
+        remembered[id(text)] = (text, found)
+        return found
 
     def starts(self, text: str) -> list[int]:
         """The sorted word starts of ``text`` where a term may match."""
@@ -353,6 +381,8 @@ class StartFinder:
         return [match.start() for match in self._pattern.finditer(text)]
 
 
+# Texts whose start positions a finder keeps: any abstract's sentences.
+_REMEMBERED_TEXTS = 128
 _MAX_NEEDLES = 24  # more literals than this and the gate would cost more than it saves
 
 
@@ -371,10 +401,14 @@ class GatedPattern:
     ``re`` can use its fast literal checks (up to ten times faster).
     """
 
-    __slots__ = ("_gated", "_lowered", "_needles", "_slot", "pattern")
+    __slots__ = ("_begins", "_gated", "_lowered", "_needles", "_slot", "pattern")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], begins_at: StartFinder | None = None) -> None:
+        """``begins_at``, when given, finds in ASCII text every place a match of
+        ``pattern`` can begin (the caller's promise, which the tests check): the
+        pattern is then tried only there, not at every character."""
         self.pattern = pattern
+        self._begins = begins_at
         self._needles = _ascii_needles(pattern)
         self._lowered = _lowered_twin(pattern)
         # A place in the shared Hyperscan pass over each sentence (pattern_scan).
@@ -402,17 +436,48 @@ class GatedPattern:
         """
         if self._gated and self._ruled_out(text):
             return iter(())
-        if self._lowered is None or not text.isascii():
+        if not text.isascii():
             return (Found(match, text) for match in self.pattern.finditer(text))
-        return (Found(match, text) for match in self._lowered.finditer(_lower(text)))
+        return (Found(match, text) for match in self._ascii_matches(text))
 
     def has_match(self, text: str) -> bool:
         """``bool(self.search(text))``, by the cheapest route that gives the same answer."""
         if self._gated and self._ruled_out(text):
             return False
-        if self._lowered is not None and text.isascii():
+        if not text.isascii():
+            return self.pattern.search(text) is not None
+        if self._begins is not None:
+            return next(iter(self._ascii_matches(text)), None) is not None
+        if self._lowered is not None:
             return self._lowered.search(_lower(text)) is not None
         return self.pattern.search(text) is not None
+
+    def _ascii_matches(self, text: str) -> Iterable[re.Match[str]]:
+        """``finditer`` over ASCII ``text``: the lower-cased twin where there is one, and
+        only at the places ``begins_at`` finds where it was given."""
+        pattern, subject = ((self.pattern, text) if self._lowered is None
+                            else (self._lowered, _lower(text)))
+        if self._begins is None:
+            return pattern.finditer(subject)
+        return self._matches_at(pattern, subject, self._begins.starts_remembered(text))
+
+    @staticmethod
+    def _matches_at(pattern: re.Pattern[str], subject: str,
+                    starts: Sequence[int]) -> Iterator[re.Match[str]]:
+        """What ``pattern.finditer(subject)`` gives when matches can only begin at ``starts``:
+        leftmost first, each search going on from the end of the last match."""
+        end = 0
+        match_at = pattern.match
+        for at in starts:
+            if at < end:
+                continue
+            match = match_at(subject, at)
+            if match is not None:
+                if match.end() == at:  # an empty match: finditer's own rules apply
+                    yield from pattern.finditer(subject, at)
+                    return
+                yield match
+                end = match.end()
 
     def _ruled_out(self, text: str) -> bool:
         """True only if the pattern cannot match ``text``: :meth:`may_match` where it holds.
