@@ -114,6 +114,8 @@ def test_filter_open_a_study_and_download_csv(app_url: str, tmp_path: Path) -> N
                                           viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
+            # Assertions keep their own 5 s default, too short on a loaded 2-core machine.
+            expect.set_options(timeout=UI_TIMEOUT_MS)
             page.goto(app_url)
             expect(page.get_by_text("Open a cell of the evidence map")).to_be_visible()
             expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(4)

@@ -188,7 +188,7 @@ def test_normalise_is_the_translation_table() -> None:
         assert normalise(text) == text.translate(_NORMALISE)
 
 
-def test_abbreviation_check_reads_only_the_tail_when_that_suffices() -> None:
+def test_abbreviation_check_reads_the_word_as_the_regex_does() -> None:
     def reference(before: str) -> bool:
         found = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
         if not found:
@@ -200,8 +200,9 @@ def test_abbreviation_check_reads_only_the_tail_when_that_suffices() -> None:
         return lowered in _ABBREVIATIONS or lowered == "al" or before.lower().endswith("et al")
 
     random.seed(5)
-    alphabet = "ab. Alet.JZ\u0130"
-    samples = ["x" + "." * 40 + "al", "y" * 50, "." * 40, "a" + "." * 40, "see Fig", "et al"]
+    alphabet = "ab. Alet.JZ\u0130\n"
+    samples = ["x" + "." * 40 + "al", "y" * 50, "." * 40, "a" + "." * 40, "see Fig", "et al",
+               "see Fig\n", "Fig.\n", "\n", "a\n\n", "vs \n"]
     samples += ["".join(random.choice(alphabet) for _ in range(random.randint(0, 80)))
                 for _ in range(5000)]
     for before in samples:

@@ -10,6 +10,7 @@ not cut at the full stops that clinical abstracts are full of ("vs.",
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from evidence.records import Article
@@ -57,8 +58,8 @@ _ABBREVIATIONS = frozenset(
     )
 )
 _CANDIDATE_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-_TAIL = 32  # characters before a full stop that _is_abbreviation looks at first
+_WORD_CHARS = string.ascii_letters + "."  # what an abbreviation before a full stop is made of
+_TAIL = 32  # characters before a full stop enough to tell "et al"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +91,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(before: str) -> bool:
     """True when the text before a full stop ends in an abbreviation or an initial."""
-    # Only the end of ``before`` matters: search a short tail (a search over the
-    # whole sentence so far made splitting quadratic), the whole text only when
-    # the word may reach back beyond the tail.
-    tail = before[-_TAIL:]
-    found = _WORD_BEFORE.search(tail)
-    # Letters and dots up to the tail's start: the word may begin further back.
-    if len(tail) < len(before) and not tail[: found.start() if found else None].strip("."):
-        found = _WORD_BEFORE.search(before)
-    if not found:
+    # The word is the run of ASCII letters and dots at the end (before a final
+    # newline, where "$" also matches), from its first letter: what
+    # r"([A-Za-z][A-Za-z.]*)$" finds, read backwards in C instead of tried at
+    # every position of the text.
+    end = before[:-1] if before.endswith("\n") else before
+    word = end[len(end.rstrip(_WORD_CHARS)):].lstrip(".")
+    if not word:
         return False
-    word = found.group(1)
     if len(word) == 1 and word.isupper():  # an initial, "J. Smith"
         return True
     lowered = word.lower().rstrip(".")
