@@ -136,13 +136,16 @@ def test_gated_patterns_answer_as_their_regex_in_text_beyond_ascii() -> None:
                       quantities._HAS_DEPTH_UNIT, quantities._HAS_DURATION]
     assert sum(gated._needles is not None for gated in gated_patterns) > 10
     random.seed(29)
-    others = ["Müller", "naïve", "±", "≥2", "µm", "–", "é", "café", "ﬁ", "α", "\u017f",
-              "\u212a", "İ", "ı", "12", "patients", "we", "were", "weeks", ".", ",", "of"]
+    others = ["Müller", "naïve", "±", "≥2", "µm", "μm", "0.5μm", "–", "é", "café", "ﬁ", "α",
+              "\u017f", "\u212a", "İ", "ı", "12", "patients", "we", "were", "weeks", ".", ","]
     routes = {"gated": 0, "folding": 0}
     for gated in gated_patterns:
-        pieces = [*others, *(gated._needles or ()), *(n.upper() for n in gated._needles or ())]
-        for _ in range(150):
-            text = " ".join(random.choice(pieces) for _ in range(random.randint(1, 12))) + " é"
+        # Its anchors as written (some beyond ASCII), and as ASCII text reads them.
+        own = [text for text, _state in anchors(gated.pattern.pattern) or ()]
+        own += [*(gated._needles or ()), *(n.upper() for n in gated._needles or ())]
+        for _ in range(300):
+            pieces = others + own if random.random() < 0.5 else others
+            text = " ".join(random.choice(pieces) for _ in range(random.randint(1, 6))) + " é"
             routes["folding" if re.search("[\u0130\u0131\u017f\u212a]", text) else "gated"] += 1
             expected = [match.span() for match in gated.pattern.finditer(text)]
             assert gated.has_match(text) == bool(expected), (gated.pattern.pattern, text)

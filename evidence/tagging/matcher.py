@@ -401,7 +401,8 @@ class GatedPattern:
     ``re`` can use its fast literal checks (up to ten times faster).
     """
 
-    __slots__ = ("_begins", "_gated", "_lowered", "_needles", "_slot", "pattern")
+    __slots__ = ("_begins", "_gated", "_lowered", "_needles", "_needles_beyond_ascii", "_slot",
+                 "pattern")
 
     def __init__(self, pattern: re.Pattern[str], begins_at: StartFinder | None = None) -> None:
         """``begins_at``, when given, finds in ASCII text every place a match of
@@ -409,7 +410,7 @@ class GatedPattern:
         pattern is then tried only there, not at every character."""
         self.pattern = pattern
         self._begins = begins_at
-        self._needles = _ascii_needles(pattern)
+        self._needles, self._needles_beyond_ascii = _ascii_needles(pattern)
         self._lowered = _lowered_twin(pattern)
         # A place in the shared Hyperscan pass over each sentence (pattern_scan).
         self._slot = SENTENCE_PATTERNS.slot(pattern, _folds_to_ascii)
@@ -482,14 +483,15 @@ class GatedPattern:
     def _ruled_out(self, text: str) -> bool:
         """True only if the pattern cannot match ``text``: :meth:`may_match` where it holds.
 
-        Beyond ASCII it holds for the substring tests unless the text has one
-        of the few characters that IGNORECASE equates with an ASCII letter
-        (:data:`_FOLDS_INTO_ASCII`): every other character's match of an ASCII
-        anchor is its lower case, as in ASCII text.
+        Beyond ASCII it holds for the substring tests when every anchor is
+        ASCII text, unless the text has one of the few characters that
+        IGNORECASE equates with an ASCII letter (:data:`_FOLDS_INTO_ASCII`):
+        every other character's match of an ASCII anchor is its lower case, as
+        in ASCII text.
         """
         if text.isascii():
             return not self.may_match(text)
-        if self._needles is None or _FOLDS_INTO_ASCII.search(text) is not None:
+        if not self._needles_beyond_ascii or _FOLDS_INTO_ASCII.search(text) is not None:
             return False
         return not self._holds_needle(text)
 
@@ -625,23 +627,28 @@ def _same_in_lower_case(chars: str) -> bool:
 _MAX_CHECKED_RANGE = 0x3000  # wider ranges in a lower-case-only pattern are not worth the check
 
 
-def _ascii_needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """The anchors of ``pattern`` as they read in lower-cased ASCII text; None: no gate."""
+def _ascii_needles(pattern: re.Pattern[str]) -> tuple[tuple[str, ...] | None, bool]:
+    """The anchors of ``pattern`` as they read in lower-cased ASCII text (None: no gate),
+    and whether they are all of its anchors: an anchor that needs a character beyond
+    ASCII ("μm") cannot occur in ASCII text, but it can in other text."""
     found = anchors(pattern.pattern, pattern.flags & re.VERBOSE)
     if found is None:
-        return None
+        return None, False
     texts = {text for text, _state in found}
     variants = _case_variants(frozenset("".join(texts)))
     needles: set[str] = set()
+    complete = True
     for text in texts:
         forms = [[other.lower() for other in variants[char] if other.isascii()] for char in text]
-        if all(forms):  # otherwise the anchor needs a non-ASCII character: not in ASCII text
+        if all(forms):
             needles.add("".join(options[0] for options in forms))
+        else:  # the anchor needs a non-ASCII character: never in ASCII text
+            complete = False
     if any(len(needle) < 2 for needle in needles):
-        return None  # a single letter is in every text
+        return None, False  # a single letter is in every text
     # A needle containing another is implied by it.
     kept = tuple(sorted(n for n in needles if not any(o != n and o in n for o in needles)))
-    return kept if len(kept) <= _MAX_NEEDLES else None
+    return (kept, complete) if len(kept) <= _MAX_NEEDLES else (None, False)
 
 
 class TermMatcher:
