@@ -8,6 +8,7 @@ fixture records.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_FILES = [FIXTURES / "edge_cases.xml", FIXTURES / "citations.nbib",
                  FIXTURES / "dashboard_studies.xml"]
 TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept() -> Iterator[None]:
+    """Streamlit's script runner makes the app ``sys.modules["__main__"]`` and leaves it
+    there. Put pytest's back: multiprocessing's workers, started by later tests in this
+    process, would otherwise run the dashboard as their main module."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
