@@ -86,7 +86,7 @@ def sqlite_write_floor(_path: str, db_url: str | None) -> int:
 
     from sqlalchemy.engine import make_url
 
-    from evidence.db import open_database
+    from evidence.db import SQLITE_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES, open_database
     from evidence.settings import IMPORT_BATCH_SIZE
     from ingest.rows import RECORD_CHILD_COLUMNS
 
@@ -109,7 +109,8 @@ def sqlite_write_floor(_path: str, db_url: str | None) -> int:
         open_database(target_url).dispose()  # the schema, as migrations make it
         target = sqlite3.connect(make_url(target_url).database, isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "cache_size=-65536", "wal_autocheckpoint=10000"):
+                       f"cache_size=-{SQLITE_CACHE_KIB}",
+                       f"wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}"):
             target.execute(f"PRAGMA {pragma}")
         statements = {table: f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(cols))})'
                       for table, (cols, _rows) in rows.items()}

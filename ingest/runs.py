@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from evidence.db import Database
 from evidence.models import IngestRun
 from ingest.load import LoadCounts
+from ingest.worker_pool import process_running
 
 RUNNING, SUCCEEDED, FAILED, INTERRUPTED = "running", "succeeded", "failed", "interrupted"
 
@@ -60,15 +61,7 @@ def _process_ended(process: Any) -> bool:
     if not isinstance(process, dict) or process.get("host") != socket.gethostname():
         return False  # another machine's run, or one recorded before processes were
     pid = process.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return isinstance(pid, int) and pid != os.getpid() and not process_running(pid)
 
 
 def mark_dead_runs(database: Database) -> int:

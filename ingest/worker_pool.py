@@ -80,12 +80,13 @@ def _exit_after(pid: int) -> None:
     if handle is not None:
         select.select([handle], [], [])
     else:  # elsewhere: poll
-        while _running(pid):
+        while process_running(pid):
             time.sleep(IMPORTER_POLL_SECONDS)
     os._exit(1)
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` of this host still runs (one we may not signal does)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

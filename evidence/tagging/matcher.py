@@ -34,7 +34,7 @@ from itertools import islice
 from typing import Any
 
 from evidence.tagging.literal_scan import WordStartScanner
-from evidence.tagging.pattern_scan import SENTENCE_PATTERNS
+from evidence.tagging.pattern_scan import REMEMBERED_TEXTS, SENTENCE_PATTERNS
 
 try:  # the parser ``re`` itself uses; private, so degrade gracefully without it
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
@@ -363,7 +363,7 @@ class StartFinder:
         if held is not None and held[0] is text:
             return held[1]
         found = self.starts(text)
-        if len(remembered) >= _REMEMBERED_TEXTS:
+        if len(remembered) >= REMEMBERED_TEXTS:
             remembered.clear()
         remembered[id(text)] = (text, found)
         return found
@@ -381,8 +381,6 @@ class StartFinder:
         return [match.start() for match in self._pattern.finditer(text)]
 
 
-# Texts whose start positions a finder keeps: any abstract's sentences.
-_REMEMBERED_TEXTS = 128
 _MAX_NEEDLES = 24  # more literals than this and the gate would cost more than it saves
 
 

@@ -39,7 +39,7 @@ _PYTHON_ONLY = re.compile(r"\{,")
 MAX_PATTERN_CHARS = 1000
 # The last texts scanned, by identity: the tagger asks about one document's sentences
 # many times over, and this many covers any abstract.
-_REMEMBERED_TEXTS = 128
+REMEMBERED_TEXTS = 128
 
 
 class PatternScanner:
@@ -102,7 +102,7 @@ class PatternScanner:
 
         database.scan(text.encode("ascii"), match_event_handler=on_match,  # type: ignore[attr-defined]
                       scratch=local.scratch)
-        if len(remembered) >= _REMEMBERED_TEXTS:
+        if len(remembered) >= REMEMBERED_TEXTS:
             remembered.clear()
         remembered[id(text)] = (text, found)
         return found
