@@ -15,7 +15,7 @@ import html
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import streamlit as st
 from sqlalchemy.engine import make_url
@@ -124,12 +124,22 @@ def connect() -> DataSource:
         with database.session() as session:
             version = queries.data_version(session)
     except EvidenceError as exc:
-        st.error(f"Cannot open the evidence database: {exc}")
-        st.stop()
+        _stop_with(f"Cannot open the evidence database: {exc}")
     except Exception as exc:  # a driver error on a later query names no file; say which
-        st.error(f"Cannot read the evidence database at {url}: {exc}".splitlines()[0])
-        st.stop()
+        _stop_with(f"Cannot read the evidence database at {url}: {exc}".splitlines()[0])
     return DataSource(url=url, version=version)
+
+
+def _stop_with(message: str) -> NoReturn:
+    """Show ``message`` as the page's one error and end the script run.
+
+    Under ``streamlit run``, ``st.stop()`` raises and the page ends there. Run
+    bare (``python dashboard.py``) there is no script runner, ``st.stop()``
+    returns, and the same line goes to stderr as the process's exit message.
+    """
+    st.error(message)
+    st.stop()
+    raise SystemExit(message)
 
 
 # --------------------------------------------------------------------------- URL state

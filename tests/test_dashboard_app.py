@@ -7,7 +7,9 @@ fixture records.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,6 +276,21 @@ def test_unopenable_database_is_one_clear_error(tmp_path: Path,
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "Cannot open the evidence database" in at.error[0].value
+
+
+
+def test_unopenable_database_run_bare_exits_with_the_same_line(tmp_path: Path) -> None:
+    """``python dashboard.py`` has no script runner, so ``st.stop()`` does not end the
+    run there: the process must still end with the one line, not a traceback."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a directory should be")
+    done = subprocess.run(
+        [sys.executable, str(APP)], capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(APP).parent,
+        env={**os.environ, "EVIDENCE_DB_URL": f"sqlite:///{blocker}/evidence.db"})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Cannot open the evidence database:")
 
 
 # --------------------------------------------------------------------------- helpers
