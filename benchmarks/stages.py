@@ -139,11 +139,17 @@ DASHBOARD_FILTERS = {
     "relevant RCTs": {"designs": ("rct",), "relevant_only": True},
     "microneedling + minoxidil": {"interventions": ("microneedling", "minoxidil")},
     "text 'hair density'": {"text": "hair density"},
+    "exclude retracted": {"exclude_retracted": True},
 }
 
 
 def dashboard_queries(_path: str, db_url: str | None) -> int:
-    """Time each dashboard query; print one line per query and filter (ms)."""
+    """Time each dashboard query twice; print one line per query and filter (ms).
+
+    The first run reads what the page cache does not hold (the dashboard's
+    first render after an import); the repeat is a filter a user comes back
+    to. The stage's figure is the slowest first run.
+    """
     import pandas  # noqa: F401  (imported by the first DataFrame query; not query time)
 
     from evidence import queries
@@ -157,19 +163,24 @@ def dashboard_queries(_path: str, db_url: str | None) -> int:
             lambda session, f: queries.study_table(session, f, limit=200),
         "count": queries.count_studies,
     }
-    timings = []
+    first_runs, repeats = [], []
     with database.session() as session:
         for filter_name, options in DASHBOARD_FILTERS.items():
             study_filter = queries.StudyFilter(**options)
             for step_name, step in steps.items():
-                start = time.perf_counter()
-                step(session, study_filter)
-                elapsed = (time.perf_counter() - start) * 1000
-                timings.append(elapsed)
-                print(f"#   {step_name:<18} {filter_name:<28} {elapsed:8.1f} ms", file=sys.stderr)
+                elapsed = []
+                for _ in range(2):
+                    start = time.perf_counter()
+                    step(session, study_filter)
+                    elapsed.append((time.perf_counter() - start) * 1000)
+                first_runs.append(elapsed[0])
+                repeats.append(elapsed[1])
+                print(f"#   {step_name:<18} {filter_name:<28} {elapsed[0]:8.1f} ms "
+                      f"(repeat {elapsed[1]:.1f})", file=sys.stderr)
         count = queries.count_studies(session)
+    print(f"#   slowest repeat {max(repeats):.0f} ms", file=sys.stderr)
     global _TIMED_SECONDS
-    _TIMED_SECONDS = max(timings) / 1000  # the slowest query is the figure that matters
+    _TIMED_SECONDS = max(first_runs) / 1000  # the slowest query is the figure that matters
     return count
 
 

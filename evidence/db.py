@@ -35,6 +35,13 @@ SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
+# Rows ANALYZE reads per index on SQLite (PRAGMA analysis_limit): enough for the
+# planner's choices here, and it keeps ANALYZE at about 80 ms at 300,000 studies.
+SQLITE_ANALYSIS_LIMIT = 400
+# The tables whose statistics decide the dashboard's plans.
+PLANNED_TABLES = ("studies", "tags")
+
+
 @dataclass(frozen=True)
 class Database:
     url: str
@@ -53,6 +60,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def refresh_statistics(self) -> None:
+        """Give the query planner fresh row statistics, after a run changed studies.
+
+        SQLite has none until ANALYZE runs and never updates them by itself;
+        without them it reads the evidence map's intervention tags, then each
+        study's wide row, then its outcomes (97 ms at 300,000 studies), rather
+        than pairing the tags from their indexes first (32 ms). PostgreSQL's
+        autovacuum would analyse too, but only a while after a bulk import, and
+        its VACUUM is what marks pages all-visible so that the covering indexes
+        can answer without the table (outcome counts 164 -> 18 ms at 300,000).
+        """
+        if self.dialect == "sqlite":
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+                for table in PLANNED_TABLES:
+                    connection.exec_driver_sql(f'ANALYZE "{table}"')
+        elif self.dialect == "postgresql":
+            # VACUUM cannot run inside a transaction block.
+            with self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(PLANNED_TABLES)}")
 
 
 def _alembic_config() -> Config:

@@ -295,8 +295,11 @@ def _tag_counts(session: Session, kind: str, study_filter: StudyFilter) -> dict[
     studies = func.count(func.distinct(TagRow.study_id))
     statement = select(TagRow.code, studies).where(TagRow.kind == kind)
     if not study_filter.is_empty():
+        # "+ 0" keeps the filtered ids a set to test each tag against: given the
+        # bare column, SQLite instead seeks the tags of every filtered study,
+        # one seek each (425 against 255 ms for "exclude retracted" at 300,000).
         statement = statement.where(
-            TagRow.study_id.in_(filtered_study_ids(study_filter, _dialect(session))))
+            (TagRow.study_id + 0).in_(filtered_study_ids(study_filter, _dialect(session))))
     statement = statement.group_by(TagRow.code).order_by(studies.desc(), TagRow.code)
     return {code: count for code, count in session.execute(statement)}
 
@@ -462,15 +465,18 @@ def evidence_map(session: Session, study_filter: StudyFilter = StudyFilter()
                func.min(Study.evidence_level))
         .select_from(Study)
         .join(arm, and_(arm.study_id == Study.id, arm.kind == "intervention"))
-        # Naming the codes lets SQLite seek ix_tags_kind_code_study on
-        # (kind, code, study_id) per study; with kind alone it scanned every
-        # outcome tag for every study (quadratic: 21 s at 10,000 studies).
-        .join(outcome, and_(outcome.study_id == Study.id, outcome.kind == "outcome",
-                            outcome.code.in_(list(OUTCOME_LABELS))))
+        # The outcome tags of a study are one range of ix_tags_study_kind_code
+        # (study_id, kind): one seek each. Naming the codes here would make it
+        # one seek per code, and unknown codes are dropped below anyway. With
+        # statistics (refresh_statistics) SQLite pairs the tags first and reads
+        # the wide studies rows only for the pairs: 26 ms against 200 ms at
+        # 300,000 studies.
+        .join(outcome, and_(outcome.study_id == Study.id, outcome.kind == "outcome"))
         .group_by(arm.code, outcome.code).order_by(arm.code, outcome.code))
     statement = apply_filter(statement, study_filter, _dialect(session))
     rows = [(arm_code, label(arm_code), outcome_code, label(outcome_code), count, int(best))
-            for arm_code, outcome_code, count, best in session.execute(statement)]
+            for arm_code, outcome_code, count, best in session.execute(statement)
+            if outcome_code in OUTCOME_LABELS]
     return pd.DataFrame(rows, columns=["intervention", "intervention_label", "outcome",
                                        "outcome_label", "studies", "best_level"])
 

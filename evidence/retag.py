@@ -93,4 +93,6 @@ def retag_all(database: Database, *, tagger: Callable[[Article], Tagging] | None
             insert_rows(session, TagRow.__tablename__, ("study_id", *TAG_COLUMNS), rows)
         if on_batch is not None:
             on_batch(len(ids))
+    if changed:
+        database.refresh_statistics()
     return RetagResult(studies=len(all_ids), changed=changed, tagger_version=version)

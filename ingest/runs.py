@@ -35,12 +35,15 @@ def start_run(database: Database, kind: str, *, query: str | None = None,
 
 def finish_run(database: Database, run_id: int, counts: LoadCounts, *, status: str,
                message: str | None = None, found: int | None = None) -> None:
+    """Record how a run ended; if it changed studies, refresh the planner's statistics."""
     values: dict[str, Any] = {**counts.as_dict(), "status": status, "finished_at": _now(),
                               "message": message}
     if found is not None:
         values["found"] = found
     with database.session() as session:
         session.execute(update(IngestRun).where(IngestRun.id == run_id).values(**values))
+    if counts.new or counts.updated or counts.deleted:
+        database.refresh_statistics()
 
 
 def mark_abandoned_runs(database: Database, kind: str) -> int:

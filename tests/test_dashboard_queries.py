@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event, select
 
-from evidence.db import Database
+from evidence.db import Database, open_database
 from evidence.labels import DESIGN_LABELS, label
+from evidence.models import TagRow
 from evidence.queries import (
     StudyFilter,
+    count_studies,
     data_version,
     evidence_map,
     evidence_map_table,
@@ -208,3 +211,97 @@ def test_empty_database(database: Database) -> None:
         assert evidence_map_table(session).empty
         assert year_bounds(session) == (None, None)
         assert data_version(session).startswith("0|")
+
+
+def test_evidence_map_leaves_out_outcome_codes_outside_tags_md(loaded: Database) -> None:
+    """The map's SQL reads every outcome tag of a study; a code TAGS.md does not
+    know (a hand edit, an older tagger) must still not become a column."""
+    with loaded.session() as session:
+        before = evidence_map(session)
+        study_id = session.scalars(select(TagRow.study_id).where(
+            TagRow.kind == "intervention").limit(1)).one()
+        session.add(TagRow(study_id=study_id, kind="outcome", code="not_a_tags_md_code",
+                           sentence="A hand-added tag.", source="abstract", start=0, end=1,
+                           rule="hand", tagger_version="hand"))
+    with loaded.session() as session:
+        after = evidence_map(session)
+    assert "not_a_tags_md_code" not in set(after["outcome"])
+    assert after.equals(before)
+
+
+# Filters on study columns alone, the ones a user ticks first.
+COLUMN_FILTERS = [
+    StudyFilter(),
+    StudyFilter(exclude_retracted=True),
+    StudyFilter(relevant_only=True),
+    StudyFilter(min_year=2015, max_level=3),
+    StudyFilter(min_n=20),
+    StudyFilter(designs=("rct",), relevant_only=True),
+]
+SUMMARY_QUERIES = [headline, studies_per_year, pyramid_counts, outcome_frequency, evidence_map,
+                   summary_by_design, count_studies]
+
+
+def _plans(database: Database, run: Any) -> list[tuple[str, list[str]]]:
+    """Each SELECT ``run`` sends, with SQLite's plan for it."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", capture)
+    try:
+        with database.session() as session:
+            run(session)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", capture)
+    with database.engine.connect() as connection:
+        return [(statement, [row[3] for row in connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters)])
+                for statement, parameters in sent]
+
+
+@pytest.mark.parametrize("study_filter", COLUMN_FILTERS, ids=lambda f: str(f.describe()) or "all")
+def test_sqlite_finds_studies_from_narrow_indexes(tmp_path: Path,
+                                                  study_filter: StudyFilter) -> None:
+    """No dashboard query finds studies by reading their rows (title and abstract
+    make them wide: hundreds of MB at 300,000 studies): every scan of ``studies``
+    reads a covering index, and rows are read only by id, for studies already found."""
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    database = open_database(url)
+    assert import_files(database, FIXTURE_FILES).ok
+    # Statistics of a dozen studies would rightly make a scan the cheapest plan;
+    # without them SQLite plans as for a large database, from the schema alone.
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    database.dispose()
+    database = open_database(url)
+    try:
+        runs = [lambda session, query=query: query(session, study_filter)
+                for query in SUMMARY_QUERIES]
+        runs += [lambda session, sort=sort: study_table(session, study_filter, sort=sort,
+                                                        limit=200)
+                 for sort in ("year", "level", "n", "pmid")]
+        for run in runs:
+            for statement, plan in _plans(database, run):
+                for step in plan:
+                    if " studies " not in f" {step} ":
+                        continue
+                    assert "COVERING INDEX" in step or "INTEGER PRIMARY KEY" in step, (
+                        f"{step!r} in the plan of {statement}")
+    finally:
+        database.dispose()
+
+
+def test_a_run_that_changes_studies_leaves_planner_statistics(database: Database) -> None:
+    assert import_files(database, FIXTURE_FILES).ok
+    with database.engine.connect() as connection:
+        if database.dialect == "sqlite":
+            analysed = {row[0] for row in connection.exec_driver_sql(
+                "SELECT DISTINCT tbl FROM sqlite_stat1")}
+        else:
+            analysed = {row[0] for row in connection.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                "AND last_vacuum IS NOT NULL")}
+    assert {"studies", "tags"} <= analysed
