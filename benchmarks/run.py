@@ -6,8 +6,9 @@
 Writes corpora with ../shared/tools/make_pubmed_corpus.py (real seed records
 in today's PubMed format, distinct PMIDs) into benchmarks/out/ and measures
 each stage in a fresh process: our parser, our whole import into SQLite (parse,
-tag, load) and into PostgreSQL, tagging alone, retag, and the reference
-parsers pubmed_parser and Biopython on the same file in the same run.
+tag, load) and into PostgreSQL, tagging alone, retag, the dashboard's queries
+on both databases, and the reference parsers pubmed_parser and Biopython on
+the same file in the same run.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ def main() -> None:
                 pg_url, drop = _postgres_database(args.postgres)
                 try:
                     _print(records, "import-postgresql", run_stage("import", path, pg_url))
+                    if "queries" in args.stages:
+                        _print(records, "queries-postgresql", run_stage("queries", path, pg_url))
                 finally:
                     drop()
 
@@ -111,7 +114,7 @@ def _print(records: int, stage: str, result: dict) -> None:
     if "error" in result:
         print(f"{records:>8} {stage:<18} failed: {result['error']}")
         return
-    if stage == "queries":
+    if stage.startswith("queries"):
         print(f"{records:>8} {stage:<18} {'slowest':>9} {result['seconds'] * 1000:>7.0f}ms "
               f"{result['peak_mb']:>9.1f}", flush=True)
         return

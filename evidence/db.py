@@ -36,7 +36,8 @@ SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 # Rows ANALYZE reads per index on SQLite (PRAGMA analysis_limit): enough for the
-# planner's choices here, and it keeps ANALYZE at about 80 ms at 300,000 studies.
+# planner's choices here (which tag index leads a join), and it keeps ANALYZE
+# to a few milliseconds at 300,000 studies, against 0.85 s reading them all.
 SQLITE_ANALYSIS_LIMIT = 400
 # The tables whose statistics decide the dashboard's plans.
 PLANNED_TABLES = ("studies", "tags")

@@ -280,8 +280,14 @@ class DatabaseStats:
 
 
 def filtered_study_ids(study_filter: StudyFilter, dialect: str) -> Select[Any]:
-    """The ids of the filtered studies, as a subquery for ``IN``."""
-    return apply_filter(select(Study.id), study_filter, dialect)
+    """The ids of the filtered studies, as a subquery for ``IN``.
+
+    On SQLite in id order: it then reads them from ``ix_studies_by_id`` and
+    builds its set for ``IN`` by appending, 105 ms against 300 ms when the
+    filter keeps all 300,000 studies ("exclude retracted").
+    """
+    statement = apply_filter(select(Study.id), study_filter, dialect)
+    return statement.order_by(Study.id) if dialect == "sqlite" else statement
 
 
 def _tag_counts(session: Session, kind: str, study_filter: StudyFilter) -> dict[str, int]:
@@ -296,8 +302,8 @@ def _tag_counts(session: Session, kind: str, study_filter: StudyFilter) -> dict[
     statement = select(TagRow.code, studies).where(TagRow.kind == kind)
     if not study_filter.is_empty():
         # "+ 0" keeps the filtered ids a set to test each tag against: given the
-        # bare column, SQLite instead seeks the tags of every filtered study,
-        # one seek each (425 against 255 ms for "exclude retracted" at 300,000).
+        # bare column and no statistics, SQLite instead seeks the tags of every
+        # filtered study, one seek each (425 ms for "exclude retracted" at 300,000).
         statement = statement.where(
             (TagRow.study_id + 0).in_(filtered_study_ids(study_filter, _dialect(session))))
     statement = statement.group_by(TagRow.code).order_by(studies.desc(), TagRow.code)
