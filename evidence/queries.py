@@ -43,7 +43,11 @@ RECORD_CHUNK = 1000
 # StudyFilter attribute -> tag kind, for the filters that must all be present.
 TAG_FILTER_KINDS = {"outcomes": "outcome", "interventions": "intervention",
                     "conditions": "condition", "devices": "device"}
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits: what FTS5's unicode61 tokenizer keeps in one token (its
+# token characters are the Unicode letters and numbers). "\w" would keep "_" too,
+# and "hair_density" would reach the index as a two-word phrase, which an index
+# without positions (migration 0007) refuses.
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)

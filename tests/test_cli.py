@@ -87,6 +87,8 @@ def test_export_filters(loaded):
     assert pmids("--exclude-retracted") == everything - {"90000003", "90000004"}
     assert pmids("--text", "dermapen") == {"90000003", "90000011"}
     assert pmids("--text", "platelet-rich plasma") == {"90000004"}
+    # joined by "_" the words are still words apiece, as the full-text index sees them
+    assert pmids("--text", "platelet_rich_plasma") == {"90000004"}
     assert pmids("--text", "melasma") == set()
     assert pmids("--design", "rct") == {
         r["pmid"] for r in export_jsonl(loaded) if r["design"] == "rct"}
