@@ -163,6 +163,8 @@ def dashboard_queries(_path: str, db_url: str | None) -> int:
         "pyramid": queries.pyramid_counts, "outcomes": queries.outcome_frequency,
         "evidence_map": queries.evidence_map, "study_table(200)":
             lambda session, f: queries.study_table(session, f, limit=200),
+        "study_table(PMID)":
+            lambda session, f: queries.study_table(session, f, sort="pmid", limit=200),
         "count": queries.count_studies,
     }
     first_runs, repeats = [], []

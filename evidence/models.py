@@ -40,13 +40,13 @@ _CHILD_FK = {"ondelete": "CASCADE"}
 
 # Every study column the dashboard filters or sorts on.
 _FILTER_AND_SORT_COLUMNS = ("design", "year", "evidence_level", "sample_size", "relevant",
-                            "retracted", "pub_sort_date")
+                            "retracted", "pub_sort_date", "pmid")
 
 
 class Study(Base):
     __tablename__ = "studies"
-    # Covering indexes for every filter and sort over study columns (migration
-    # 0006): no plan has to read the wide rows to find studies.
+    # Covering indexes for every filter and sort over study columns (migrations
+    # 0006 and 0008): no plan has to read the wide rows to find studies.
     __table_args__ = (
         Index("ix_studies_overview", *_FILTER_AND_SORT_COLUMNS),
         Index("ix_studies_by_id", "id", *_FILTER_AND_SORT_COLUMNS),

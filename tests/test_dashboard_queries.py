@@ -36,6 +36,7 @@ from evidence.queries import (
     year_bounds,
 )
 from ingest.files import import_files
+from tests.corpus import write_corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_FILES = [FIXTURES / "edge_cases.xml", FIXTURES / "citations.nbib",
@@ -176,6 +177,25 @@ def test_study_table_rows_order_and_labels(loaded: Database, sort: str) -> None:
         assert list(table["evidence_level"]) == sorted(table["evidence_level"])
     assert table.loc[table.pmid == "91000002", "title"].item().endswith(
         "& <b>split-scalp</b> comparison.")
+
+
+def test_pmid_sort_is_numeric_whatever_the_import_order(database: Database,
+                                                        tmp_path: Path) -> None:
+    """An update file after a baseline, or a file out of order: "PMID" still means PMID.
+
+    Neither import order (the internal id) nor text order ("10000000" before
+    "9999999") is PMID order; the two files make both differ from it.
+    """
+    later = write_corpus(tmp_path / "later.xml", 3, first_pmid=20_000_000)
+    earlier = write_corpus(tmp_path / "earlier.xml", 3, first_pmid=9_999_998)
+    assert import_files(database, [tmp_path / "later.xml", tmp_path / "earlier.xml"]).ok
+    numeric = sorted(later + earlier, key=int)
+    assert numeric == ["9999998", "9999999", "10000000", "20000000", "20000001", "20000002"]
+    with database.session() as session:
+        assert list(study_table(session, StudyFilter(), sort="pmid")["pmid"]) == numeric
+        assert list(study_table(session, StudyFilter(), sort="pmid", limit=2)["pmid"]) == \
+            numeric[:2]
+        assert [r["pmid"] for r in iter_records(session, StudyFilter(), sort="pmid")] == numeric
 
 
 def test_study_table_of_no_match_is_empty_with_columns(loaded: Database) -> None:
