@@ -84,8 +84,10 @@ def test_sigkill_at_random_points_then_rerun_gives_exact_counts(db_url, tmp_path
     for round_number in range(3):
         # Kill once the import has stored a random share of this round's work, plus a
         # random few milliseconds so the kill lands anywhere inside the next batch.
+        # A kill that landed late may leave less than one record per round to go.
         stored_before = len(_stored(db_url)[0])
-        target = stored_before + rng.randint(1, (RECORDS - stored_before) // (4 - round_number))
+        share = max(1, (RECORDS - stored_before) // (4 - round_number))
+        target = stored_before + rng.randint(1, share)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    env=environment)
         while process.poll() is None and len(_stored(db_url)[0]) < target:
