@@ -63,7 +63,8 @@ class Database:
         self.engine.dispose()
 
     def refresh_statistics(self) -> None:
-        """Give the query planner fresh row statistics, after a run changed studies.
+        """Give the query planner fresh row statistics, after a run changed studies
+        or a migration rebuilt indexes or rows.
 
         SQLite has none until ANALYZE runs and never updates them by itself;
         without them it reads the evidence map's intervention tags, then each
@@ -140,11 +141,15 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     """Connect to ``url`` and, unless told not to, migrate it to the head revision."""
     try:
         engine = create_database_engine(url)
-        if migrate and current_revision(engine) != head_revision():
+        database = Database(url=url, engine=engine,
+                            sessions=sessionmaker(engine, expire_on_commit=False))
+        if migrate and (found := current_revision(engine)) != head_revision():
             upgrade(engine)
+            if found is not None:  # an existing database: its indexes or rows were rebuilt
+                database.refresh_statistics()
     except EvidenceError:
         raise
     except Exception as exc:  # driver errors vary by backend; say which URL failed
         safe_url = make_url(url).render_as_string(hide_password=True)
         raise EvidenceError(f"cannot open database {safe_url}: {exc}".splitlines()[0]) from exc
-    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return database
