@@ -7,6 +7,7 @@ anything reads or writes it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from evidence.errors import EvidenceError
@@ -146,10 +148,25 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         if migrate and (found := current_revision(engine)) != head_revision():
             upgrade(engine)
             if found is not None:  # an existing database: its indexes or rows were rebuilt
-                database.refresh_statistics()
+                _refresh_after_upgrade(database)
     except EvidenceError:
         raise
     except Exception as exc:  # driver errors vary by backend; say which URL failed
-        safe_url = make_url(url).render_as_string(hide_password=True)
-        raise EvidenceError(f"cannot open database {safe_url}: {exc}".splitlines()[0]) from exc
+        raise EvidenceError(f"cannot open database {_safe(url)}: {exc}".splitlines()[0]) from exc
     return database
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _refresh_after_upgrade(database: Database) -> None:
+    """Statistics for the rebuilt indexes and rows, at once rather than after the next
+    import. The upgrade is committed by now: a refresh that fails (a writer holding
+    SQLite's lock past the timeout) costs plan quality until then, not the open."""
+    try:
+        database.refresh_statistics()
+    except DBAPIError as exc:
+        warnings.warn(f"{_safe(database.url)}: upgraded, but planner statistics were not "
+                      f"refreshed ({str(exc.orig).splitlines()[0]}); the next import that "
+                      "changes studies refreshes them", stacklevel=3)

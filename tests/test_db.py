@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect, text
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from evidence.db import current_revision, head_revision, open_database, upgrade
 from evidence.queries import StudyFilter, count_studies
@@ -20,24 +25,34 @@ def test_new_database_is_created_at_the_head_revision(db_url):
         database.dispose()
 
 
-# Long enough that PostgreSQL stores it out of the row (TOAST): migration 0009
-# rewrites such rows, and the text must come through whole and still be found.
-LONG_ABSTRACT = " ".join(f"Follow-up visit {week} recorded vellus hair growth."
-                         for week in range(60)) + " Scalp erythema resolved by week 61."
+def _long_abstract() -> str:
+    """Over 8 kB of words that do not repeat in order, so no compression keeps them in the
+    row: PostgreSQL stores it out of the row (TOAST), the case migration 0009 rewrites."""
+    rng = random.Random(9)
+    words = ["vellus", "terminal", "follicle", "density", "scalp", "needling", "session",
+             "minoxidil", "platelet", "erythema", "dermoscopy", "week", "count", "shaft"]
+    filler = " ".join(f"{rng.choice(words)}{rng.randrange(1000)}" for _ in range(900))
+    return f"{filler} Scalp erythema resolved by week 61."
+
+
+LONG_ABSTRACT = _long_abstract()
+
+
+def _insert_study(engine: Engine, pmid: str, abstract: str) -> None:
+    """A study row as the early schema (0001) takes it: no ORM, the columns it had."""
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO studies (pmid, title, abstract, languages, retracted, "
+            "content_hash, first_seen_at, updated_at, relevant, design, evidence_level) "
+            "VALUES (:pmid, 'Dermaroller for alopecia', :abstract, '[]', false, 'x', "
+            "'2020-01-01', '2020-01-01', true, 'rct', 2)"), {"pmid": pmid, "abstract": abstract})
 
 
 def test_an_older_database_is_upgraded_without_losing_a_row(db_url):
     engine = create_engine(db_url)
     upgrade(engine, "0001")
-    with engine.begin() as connection:
-        for pmid, abstract in (("424242", "Needling increased hair counts."),
-                               ("424243", LONG_ABSTRACT)):
-            connection.execute(text(
-                "INSERT INTO studies (pmid, title, abstract, languages, retracted, "
-                "content_hash, first_seen_at, updated_at, relevant, design, evidence_level) "
-                "VALUES (:pmid, 'Dermaroller for alopecia', :abstract, '[]', false, 'x', "
-                "'2020-01-01', '2020-01-01', true, 'rct', 2)"),
-                {"pmid": pmid, "abstract": abstract})
+    _insert_study(engine, "424242", "Needling increased hair counts.")
+    _insert_study(engine, "424243", LONG_ABSTRACT)
     engine.dispose()
     database = open_database(db_url)
     try:
@@ -53,33 +68,49 @@ def test_an_older_database_is_upgraded_without_losing_a_row(db_url):
         # An upgrade rebuilds indexes (and on PostgreSQL rewrites the table): the
         # planner gets statistics at once rather than after the next import.
         with database.engine.connect() as connection:
-            if database.dialect == "sqlite":
-                analysed = {row[0] for row in connection.exec_driver_sql(
-                    "SELECT DISTINCT tbl FROM sqlite_stat1")}
+            if database.dialect == "sqlite":  # 0008 rebuilt this index, dropping its row
+                analysed = connection.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'ix_studies_overview'")
             else:
-                analysed = {row[0] for row in connection.exec_driver_sql(
-                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
-                    "AND last_vacuum IS NOT NULL")}
-        assert "studies" in analysed
+                analysed = connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'studies' "
+                    "AND last_analyze IS NOT NULL AND last_vacuum IS NOT NULL")
+            assert analysed.scalar() == 1
     finally:
         database.dispose()
 
 
-def test_postgresql_keeps_the_search_vector_in_the_row(tmp_path):
-    """Migration 0009: stored MAIN, so the planner's cheap per-row test really is cheap
-    (the search vector is PostgreSQL's; SQLite has FTS5)."""
-    urls = fresh_database_url("postgresql", tmp_path)
-    database = open_database(next(urls))
+@pytest.fixture
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database only: what is tested has no SQLite counterpart."""
+    yield from fresh_database_url("postgresql", tmp_path)
+
+
+def test_postgresql_upgrade_moves_search_vectors_into_their_rows(postgres_url):
+    """Migration 0009: search vectors stored MAIN, and rows written before it rewritten, so
+    the planner's "cheap" per-row text test does not fetch each vector from TOAST."""
+    engine = create_engine(postgres_url)
+    upgrade(engine, "0008")
+    _insert_study(engine, "424243", LONG_ABSTRACT)
+    relation = "SELECT relfilenode FROM pg_class WHERE relname = 'studies'"
+    with engine.connect() as connection:
+        file_before = connection.exec_driver_sql(relation).scalar()
+    engine.dispose()
+    database = open_database(postgres_url)
     try:
         with database.engine.connect() as connection:
-            storage = {name: kind for name, kind in connection.exec_driver_sql(
+            storage = dict(connection.exec_driver_sql(
                 "SELECT attname, attstorage FROM pg_attribute "
                 "WHERE attrelid = 'studies'::regclass AND attname IN ('search_vector', "
-                "'abstract')")}
+                "'abstract')").all())
+            assert connection.exec_driver_sql(relation).scalar() != file_before  # rewritten
         assert storage == {"search_vector": "m", "abstract": "x"}
+        with database.session() as session:
+            assert count_studies(session, StudyFilter(text="erythema resolved")) == 1
+            stored = session.scalar(text("SELECT abstract FROM studies WHERE pmid = '424243'"))
+            assert stored == LONG_ABSTRACT
     finally:
         database.dispose()
-        urls.close()  # drops the database
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

@@ -12,8 +12,8 @@ and the slowest dashboard query for it 133 ms (against 420 ms).
 
 ``SET STORAGE`` applies to rows written from now on; ``CLUSTER`` rewrites
 the existing ones, with the table locked meanwhile: at 300,000 studies the
-upgrade takes about 16 s, planner statistics included (they are refreshed
-after any migration, in ``evidence.db.open_database``).
+upgrade takes about 16 s, planner statistics included (``open_database``
+refreshes them after it upgrades an existing database).
 
 Revision ID: 0009
 Revises: 0008
