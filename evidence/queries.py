@@ -148,7 +148,8 @@ SORTS = {
     "year": (Study.pub_sort_date.desc(), Study.id.desc()),
     "level": (Study.evidence_level.asc(), Study.pub_sort_date.desc(), Study.id.desc()),
     "n": (Study.sample_size.desc(), Study.id.desc()),
-    # PMIDs are digit strings without leading zeros: numeric order is (length, text).
+    # PMIDs are ASCII digits without leading zeros (ingest.pubmed_xml.require_pmid): numeric
+    # order is (length, text).
     "pmid": (func.length(Study.pmid).asc(), Study.pmid.asc()),
 }
 

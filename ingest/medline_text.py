@@ -21,7 +21,7 @@ from evidence.records import (
     MeshHeading,
     ParsedItem,
 )
-from ingest.pubmed_xml import MEDLINE_DATE, RETRACTED_TYPE, TRIAL_ID, iso_date
+from ingest.pubmed_xml import MEDLINE_DATE, RETRACTED_TYPE, TRIAL_ID, iso_date, require_pmid
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _CONTINUATION = "      "
@@ -95,8 +95,7 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
         return found[0] if found else None
 
     pmid = (first("PMID") or "").strip()
-    if not pmid.isdigit():
-        raise ValueError(f"record without a numeric PMID ({pmid!r})")
+    require_pmid(pmid)
     if not authors:  # files without FAU carry AU ("Surname AB") only
         for value in values.get("AU", []):
             last, _, initials = value.rpartition(" ")

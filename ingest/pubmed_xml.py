@@ -131,6 +131,19 @@ def _root_tag(stream: ByteSource) -> str | None:
     return None
 
 
+def require_pmid(text: str) -> str:
+    """``text`` if it is a PMID as PubMed writes them (ASCII digits, no leading zero).
+
+    Raises ValueError otherwise: ``str.isdigit`` alone would also take "٣" or
+    "0042", which PubMed never issues and which would break the PMID sort,
+    (length, text), and every link built on the PMID.
+    """
+    if not (text.isascii() and text.isdigit() and not text.startswith("0")):
+        raise ValueError(f"record without a valid PMID ({text!r}; a PMID is digits 0-9 "
+                         "without a leading zero)")
+    return text
+
+
 def iso_date(year: str | None, month: str | None, day: str | None) -> str | None:
     if not year or not year.isdigit():
         return None
@@ -345,8 +358,7 @@ def parse_citation(citation: etree._Element, record: etree._Element | None = Non
             value = (child.text or "").strip()
             if value.startswith("PMC"):
                 pmcid = value.split()[0]
-    if not pmid.isdigit():
-        raise ValueError(f"record without a numeric PMID ({pmid!r})")
+    require_pmid(pmid)
     if article is None:
         raise ValueError("MedlineCitation without an Article element")
 

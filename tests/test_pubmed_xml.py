@@ -12,6 +12,7 @@ import pytest
 
 from evidence.errors import InputFileError
 from evidence.records import Article, DeletedCitations, InvalidRecord, SkippedRecord
+from ingest.medline_text import iter_file as iter_medline
 from ingest.pubmed_xml import iter_bytes, iter_file
 from tests.conftest import FIXTURES, NCBI_REFERENCE, REPO_ROOT, need_shared
 
@@ -212,6 +213,29 @@ def test_record_without_pmid_is_reported_and_the_rest_still_read(tmp_path):
     assert "nopmid.xml, line" in invalid[0].reason and "PMID" in invalid[0].reason
     assert {i.pmid for i in items if isinstance(i, Article)} == {"90000001", "90000003",
                                                                  "90000004"}
+
+
+@pytest.mark.parametrize("pmid", ["0090000002", "\u0669\u0660\u0660", "\uff19\uff10\uff10"],
+                         ids=["leading-zero", "arabic-indic-digits", "fullwidth-digits"])
+def test_a_pmid_pubmed_would_never_issue_is_reported_in_both_formats(tmp_path, pmid):
+    """Only ASCII digits without a leading zero are a PMID: the numeric PMID sort and
+    every PubMed link rest on it. The record is reported; the others still arrive."""
+    xml = tmp_path / "oddpmid.xml"
+    xml.write_text((FIXTURES / "edge_cases.xml").read_text(encoding="utf-8").replace(
+        '<PMID Version="1">90000002</PMID>', f'<PMID Version="1">{pmid}</PMID>'),
+        encoding="utf-8")
+    nbib = tmp_path / "oddpmid.nbib"
+    nbib.write_text((FIXTURES / "citations.nbib").read_text(encoding="utf-8").replace(
+        "PMID- 90000011", f"PMID- {pmid}", 1), encoding="utf-8")
+    for path, read, kept in ((xml, iter_file, 3), (nbib, iter_medline, None)):
+        items = list(read(path))
+        invalid = [item for item in items if isinstance(item, InvalidRecord)]
+        assert len(invalid) == 1, path
+        assert f"{path.name}" in invalid[0].reason and repr(pmid) in invalid[0].reason
+        articles = [item for item in items if isinstance(item, Article)]
+        assert articles and all(article.pmid[0] in "123456789" for article in articles)
+        if kept is not None:
+            assert len(articles) == kept
 
 
 def test_iter_bytes_reads_an_efetch_answer():
