@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 import streamlit as st
-from sqlalchemy.engine import make_url
 
 from evidence import queries
-from evidence.db import Database, open_database
+from evidence.db import Database, open_database, safe_url
 from evidence.errors import EvidenceError
 from evidence.labels import (
     CONDITION_LABELS,
@@ -419,7 +418,7 @@ def first_run_page() -> None:
     st.markdown("Then reload this page. Later, fetch only what is new with:")
     st.code(UPDATE_COMMAND, language="bash")
     source = connect()
-    url = make_url(source.url).render_as_string(hide_password=True)
-    st.caption(f"Database: {url} (set EVIDENCE_DB_URL to use another one).")
+    st.caption(f"Database: {safe_url(source.url)} "
+               "(set EVIDENCE_DB_URL to use another one).")
     footer(source)
 

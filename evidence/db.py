@@ -152,11 +152,12 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     except EvidenceError:
         raise
     except Exception as exc:  # driver errors vary by backend; say which URL failed
-        raise EvidenceError(f"cannot open database {_safe(url)}: {exc}".splitlines()[0]) from exc
+        raise EvidenceError(f"cannot open database {safe_url(url)}: {exc}".splitlines()[0]) from exc
     return database
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
+    """``url`` as it may be shown or logged: the password masked."""
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -167,6 +168,6 @@ def _refresh_after_upgrade(database: Database) -> None:
     try:
         database.refresh_statistics()
     except DBAPIError as exc:
-        warnings.warn(f"{_safe(database.url)}: upgraded, but planner statistics were not "
+        warnings.warn(f"{safe_url(database.url)}: upgraded, but planner statistics were not "
                       f"refreshed ({str(exc.orig).splitlines()[0]}); the next import that "
                       "changes studies refreshes them", stacklevel=3)

@@ -131,17 +131,15 @@ def _root_tag(stream: ByteSource) -> str | None:
     return None
 
 
-def require_pmid(text: str) -> str:
-    """``text`` if it is a PMID as PubMed writes them (ASCII digits, no leading zero).
-
-    Raises ValueError otherwise: ``str.isdigit`` alone would also take "٣" or
-    "0042", which PubMed never issues and which would break the PMID sort,
-    (length, text), and every link built on the PMID.
+def require_pmid(text: str) -> None:
+    """Raise ValueError unless ``text`` is a PMID as PubMed writes them: ASCII digits,
+    no leading zero. ``str.isdigit`` alone would also take "٣" or "0042", which
+    PubMed never issues and which would break the PMID sort, (length, text), and
+    every link built on the PMID.
     """
     if not (text.isascii() and text.isdigit() and not text.startswith("0")):
         raise ValueError(f"record without a valid PMID ({text!r}; a PMID is digits 0-9 "
                          "without a leading zero)")
-    return text
 
 
 def iso_date(year: str | None, month: str | None, day: str | None) -> str | None:
