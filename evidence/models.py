@@ -54,7 +54,7 @@ class Study(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pmid: Mapped[str] = mapped_column(String(16), unique=True)
-    doi: Mapped[str | None] = mapped_column(String(255), index=True)
+    doi: Mapped[str | None] = mapped_column(String(255))
     pmcid: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
@@ -138,7 +138,7 @@ class PublicationTypeRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
 
 
 class MeshHeadingRow(Base):
@@ -146,7 +146,7 @@ class MeshHeadingRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    descriptor: Mapped[str] = mapped_column(String(255), index=True)
+    descriptor: Mapped[str] = mapped_column(String(255))
     descriptor_ui: Mapped[str | None] = mapped_column(String(16))
     major_topic: Mapped[bool] = mapped_column(Boolean, default=False)
     qualifiers: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from evidence.db import current_revision, head_revision, open_database, upgrade
+from evidence.db import (
+    current_revision,
+    downgrade,
+    head_revision,
+    open_database,
+    revisions,
+    upgrade,
+)
 from evidence.queries import StudyFilter, count_studies
 from evidence.settings import DEFAULT_DB_URL, Settings
 from tests.conftest import fresh_database_url
@@ -156,5 +163,75 @@ def test_models_describe_the_migrated_schema(db_url):
         ignored = ("studies_fts", "search_vector")
         real = [diff for diff in differences if not any(name in repr(diff) for name in ignored)]
         assert real == []
+    finally:
+        database.dispose()
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """What a migration may change, as the database's own catalogue states it: tables,
+    columns, indexes and triggers (SQLite), column types, defaults, generated
+    expressions, storage and indexes (PostgreSQL)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":  # the SQL that made each object, spaces aside
+            return {"objects": sorted(
+                (kind, name, table, " ".join((sql or "").split()))
+                for kind, name, table, sql in connection.exec_driver_sql(
+                    "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                    "WHERE name NOT LIKE 'sqlite_stat%'"))}
+        return {
+            "columns": sorted(connection.exec_driver_sql(
+                "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable, "
+                "c.column_default, c.generation_expression, a.attstorage "
+                "FROM information_schema.columns c JOIN pg_attribute a "
+                "ON a.attrelid = c.table_name::regclass AND a.attname = c.column_name "
+                "WHERE c.table_schema = 'public'").all()),
+            "indexes": sorted(connection.exec_driver_sql(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = 'public'").all()),
+        }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
+    """Two fresh databases of one backend: one walks the migrations up, one down."""
+    for name in ("up", "down"):
+        (tmp_path / name).mkdir()
+    first = fresh_database_url(request.param, tmp_path / "up")
+    second = fresh_database_url(request.param, tmp_path / "down")
+    try:
+        yield [next(first), next(second)]
+    finally:
+        next(first, None)
+        next(second, None)
+
+
+def test_every_migration_is_undone_to_the_schema_it_came_from(two_database_urls):
+    """A team going back to an earlier release downgrades: each step down must give the
+    schema that upgrading to that revision gives, and keep the studies."""
+    climbing, descending = (create_engine(url) for url in two_database_urls)
+    try:
+        expected: dict[str, dict[str, object]] = {}
+        for revision in revisions():
+            upgrade(climbing, revision)
+            expected[revision] = _schema(climbing)
+        upgrade(descending, revisions()[0])
+        _insert_study(descending, "424242", "Needling increased hair counts.")
+        _insert_study(descending, "424243", LONG_ABSTRACT)
+        upgrade(descending)
+        for revision in reversed(revisions()[:-1]):
+            downgrade(descending, revision)
+            assert _schema(descending) == expected[revision], f"downgrade to {revision}"
+            with descending.connect() as connection:
+                assert connection.exec_driver_sql("SELECT count(*) FROM studies").scalar() == 2
+        upgrade(descending)
+        assert _schema(descending) == expected[revisions()[-1]]
+    finally:
+        climbing.dispose()
+        descending.dispose()
+    database = open_database(two_database_urls[1])
+    try:
+        with database.session() as session:
+            assert count_studies(session, StudyFilter(text="erythema resolved")) == 1
+            assert count_studies(session, StudyFilter(text="hair counts")) == 1
     finally:
         database.dispose()

@@ -21,20 +21,20 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate(detail: str) -> None:
+def _recreate(options: str) -> None:
     """Replace ``studies_fts`` (the triggers of 0002 find the new one by name)."""
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("DROP TABLE studies_fts")
     op.execute(f"""CREATE VIRTUAL TABLE studies_fts USING fts5(
                        title, abstract, content='studies', content_rowid='id',
-                       tokenize='porter unicode61 remove_diacritics 2', detail={detail})""")
+                       tokenize='porter unicode61 remove_diacritics 2'{options})""")
     op.execute("INSERT INTO studies_fts(studies_fts) VALUES ('rebuild')")
 
 
 def upgrade() -> None:
-    _recreate("column")
+    _recreate(", detail=column")
 
 
 def downgrade() -> None:
-    _recreate("full")
+    _recreate("")  # as 0002 made it: FTS5's default, detail=full
