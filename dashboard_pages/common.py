@@ -292,7 +292,9 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     with st.sidebar:
         st.header("Filters")
         st.text_input("Search title and abstract", key="flt_text",
-                      help="Full-text search; every word must occur.")
+                      help="Full-text search; every word must occur (word forms count: "
+                           "\"needle\" finds \"needles\"). End a word with * for every "
+                           "word it begins: microneedl*.")
         _multiselect("Design", "flt_designs", DESIGN_LABELS, "Any of the chosen designs.")
         _multiselect("Outcomes", "flt_outcomes", OUTCOME_LABELS,
                      "Studies that measured all of the chosen outcomes.")

@@ -26,9 +26,71 @@ if TYPE_CHECKING:  # the database layer and the queries load on first use: see _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+def _database_url(_context: click.Context, _parameter: click.Parameter,
+                  value: str | None) -> str | None:
+    """``--db``: a URL SQLAlchemy can read, or a usage error naming it."""
+    if value is None:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        from evidence.db import safe_url
+
+        raise click.BadParameter(f"{safe_url(value)!r} is not a database URL "
+                                 "(e.g. sqlite:///data/evidence.db or "
+                                 "postgresql+psycopg://user@host/db)") from None
+    return value
+
+
+def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
+                                  tuple[str, ...]]:
+    """A filter option's check: each code one of TAGS.md's for ``kind`` (any case)."""
+
+    def check(_context: click.Context, _parameter: click.Parameter,
+              values: tuple[str, ...]) -> tuple[str, ...]:
+        from evidence.tagging import vocabulary
+
+        known = {"design": vocabulary.DESIGNS, "outcome": vocabulary.OUTCOMES,
+                 "intervention": vocabulary.INTERVENTIONS, "condition": vocabulary.CONDITIONS,
+                 "device": vocabulary.DEVICES}[kind]
+        codes = tuple(value.strip().lower() for value in values)
+        unknown = [value for value, code in zip(values, codes, strict=True) if code not in known]
+        if unknown:
+            raise click.BadParameter(f"{', '.join(map(repr, unknown))} is not a {kind} code "
+                                     f"of TAGS.md; choose from {', '.join(known)}")
+        return codes
+
+    return check
+
+
+def _words(_context: click.Context, _parameter: click.Parameter,
+           value: str | None) -> str | None:
+    """``--text``: at least one word to search for (letters or digits)."""
+    if value is not None and value.strip() and not any(char.isalnum() for char in value):
+        raise click.BadParameter(f"{value!r} has no word to search for")
+    return value
+
+
+def _since(_context: click.Context, _parameter: click.Parameter,
+           value: str | None) -> str | None:
+    """``--since``: ``last`` or a date, checked before anything is opened or fetched."""
+    if value is None or value.strip().lower() == "last":
+        return value
+    from ingest.plan import parse_date
+
+    try:
+        parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}, or 'last'") from None
+    return value
+
+
 def _common(command: F) -> F:
     """``--db`` and ``--debug`` on every command, as CONTRACT.md promises."""
-    command = click.option("--db", "db_url", metavar="URL",
+    command = click.option("--db", "db_url", metavar="URL", callback=_database_url,
                            help="SQLAlchemy database URL (default: $EVIDENCE_DB_URL, then "
                                 "sqlite:///data/evidence.db).")(command)
     command = click.option("--debug", is_flag=True,
@@ -39,15 +101,16 @@ def _common(command: F) -> F:
 def _filters(command: F) -> F:
     """The study filters of CONTRACT.md, shared by export and stats."""
     options = [
-        click.option("--design", multiple=True, metavar="CODE",
+        click.option("--design", multiple=True, metavar="CODE", callback=_codes("design"),
                      help="Study design (repeatable; any of them)."),
-        click.option("--outcome", multiple=True, metavar="CODE",
+        click.option("--outcome", multiple=True, metavar="CODE", callback=_codes("outcome"),
                      help="Outcome measured (repeatable; all of them)."),
         click.option("--intervention", multiple=True, metavar="CODE",
+                     callback=_codes("intervention"),
                      help="Intervention arm (repeatable; all of them)."),
-        click.option("--condition", multiple=True, metavar="CODE",
+        click.option("--condition", multiple=True, metavar="CODE", callback=_codes("condition"),
                      help="Condition (repeatable; all of them)."),
-        click.option("--device", multiple=True, metavar="CODE",
+        click.option("--device", multiple=True, metavar="CODE", callback=_codes("device"),
                      help="Needling device (repeatable; all of them)."),
         click.option("--min-year", type=int), click.option("--max-year", type=int),
         click.option("--min-n", type=int, help="Smallest sample size."),
@@ -58,7 +121,9 @@ def _filters(command: F) -> F:
         click.option("--relevant-only", is_flag=True,
                      help="Only studies about microneedling for hair loss."),
         click.option("--exclude-retracted", is_flag=True, help="Leave retracted studies out."),
-        click.option("--text", metavar="WORDS", help="Full-text search in title and abstract."),
+        click.option("--text", metavar="WORDS", callback=_words,
+                     help="Full-text search in title and abstract: every word, stemmed "
+                          "(word* for every word it begins)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -88,6 +153,16 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _reader_went_away() -> None:
+    """The reader of standard output closed it (``evidence export ... | head``): stop
+    quietly, as Python's documentation advises, without a message about it."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit goes here
+    sys.exit(1)
+
+
 def _guarded(command: F) -> F:
     """Domain errors become one line and exit 1; anything else too, unless --debug."""
 
@@ -96,6 +171,8 @@ def _guarded(command: F) -> F:
         debug = kwargs.get("debug", False)
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            _reader_went_away()
         except EvidenceError as exc:
             if debug:
                 raise
@@ -138,7 +215,7 @@ def main() -> None:
 @main.command("ingest")
 @click.option("--query", help="PubMed query (default: the curated microneedling and hair query).")
 @click.option("--max", "max_records", type=click.IntRange(min=1), help="Fetch at most N records.")
-@click.option("--since", metavar="DATE|last",
+@click.option("--since", metavar="DATE|last", callback=_since,
               help="Only records added or revised since DATE (YYYY-MM-DD) or the last run.")
 @click.option("--api-key", help="NCBI API key (default: $NCBI_API_KEY).")
 @click.option("--email", help="Contact e-mail sent to NCBI (default: $NCBI_EMAIL).")
@@ -198,8 +275,8 @@ def import_command(paths: tuple[Path, ...], batch_size: int, jobs: int, db_url: 
 @main.command("export")
 @click.option("--format", "fmt", required=True,
               type=click.Choice(["jsonl", "csv", "xlsx", "bibtex", "ris", "csl-json"]))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="File to write (default: standard output).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              help="File to write (default, or -: standard output).")
 @_filters
 @_common
 @_guarded
@@ -210,11 +287,16 @@ def export_command(fmt: str, out: Path | None, db_url: str | None, debug: bool,
 
     study_filter = _study_filter(filters)
     database = _open(Settings.from_sources(db_url=db_url, debug=debug))
-    if out is None:
+    if out is None or str(out) == "-":
+        out = None
         count = export_to(database, study_filter, fmt, sys.stdout.buffer)
     else:
         partial = out.with_name(out.name + ".partial")
-        with partial.open("wb") as handle:
+        try:
+            handle = partial.open("wb")
+        except OSError as exc:
+            raise EvidenceError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        with handle:
             count = export_to(database, study_filter, fmt, handle)
         partial.replace(out)  # never leave a half-written export under the real name
     click.echo(f"exported {count} studies as {fmt}" + (f" to {out}" if out else ""), err=True)

@@ -7,6 +7,7 @@ anything reads or writes it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +20,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from evidence.errors import EvidenceError
+from evidence.settings import DEFAULT_DB_URL
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Readers wait this long for a writer's lock before giving up (SQLite).
@@ -147,7 +149,12 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            if url == DEFAULT_DB_URL:  # data/ is not committed: the first run makes it
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():  # a mistyped path must not become a new empty database
+                raise EvidenceError(f"cannot open database {safe_url(url)}: there is no "
+                                    f"directory {folder}")
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
@@ -172,8 +179,12 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
 
 def safe_url(url: str) -> str:
-    """``url`` as it may be shown or logged: the password masked."""
-    return make_url(url).render_as_string(hide_password=True)
+    """``url`` as it may be shown or logged: the password masked (in a URL SQLAlchemy
+    cannot read, whatever stands between ``user:`` and ``@``)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 def _refresh_after_upgrade(database: Database) -> None:

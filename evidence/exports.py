@@ -9,8 +9,9 @@ included: openpyxl's write-only mode spools rows to a temporary file).
 
 Decisions worth knowing:
 
-* **Lists** in CSV/XLSX cells are joined with ``"; "`` (CONTRACT.md).
-  ``needle_depth_mm`` is ``"min-max"``. ``evidence`` is JSON text, because
+* **Lists** in CSV/XLSX cells are joined with ``"; "`` (CONTRACT.md), the
+  ``[min, max]`` of ``needle_depth_mm`` too (``"0.5; 1.5"``: a dash would be
+  ambiguous next to a minus sign). ``evidence`` is JSON text, because
   its sentences may themselves contain ``"; "`` or ``": "`` and JSON keeps the
   cell lossless and machine-readable.
 * **Formula injection** (OWASP "CSV injection"): a text cell beginning with
@@ -162,8 +163,7 @@ def _number(value: int | float) -> int | float:
 
 
 def _depth_text(depth: Any) -> str:
-    low, high = depth
-    return f"{_number(low)}-{_number(high)}"
+    return LIST_SEPARATOR.join(str(_number(value)) for value in depth)
 
 
 def _cell_value(column: str, record: Mapping[str, Any]) -> str | int | float | bool | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, false, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from evidence.labels import (
@@ -47,7 +47,8 @@ TAG_FILTER_KINDS = {"outcomes": "outcome", "interventions": "intervention",
 # token characters are the Unicode letters and numbers). "\w" would keep "_" too,
 # and "hair_density" would reach the index as a two-word phrase, which an index
 # without positions (migration 0007) refuses.
-_WORD = re.compile(r"[^\W_]+")
+# A word of a text filter; a "*" right after it makes it a prefix ("microneedl*").
+_WORD = re.compile(r"([^\W_]+)(\*?)")
 
 
 @dataclass(frozen=True)
@@ -85,20 +86,26 @@ class StudyFilter:
 
 
 def _text_condition(dialect: str, words: str) -> Any:
-    tokens = _WORD.findall(words)
+    """Studies whose title or abstract hold every word (a word ending in "*": every
+    prefix), stemmed as the full-text index stems them. A text with no word in it
+    ("(") matches no study rather than being dropped, which would show them all."""
+    tokens = [(word, star == "*") for word, star in _WORD.findall(words)]
     if not tokens:
-        return None
+        return false()
     if dialect == "sqlite":
         # Each word quoted: user text can never be read as FTS5 query syntax.
-        match = " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+        match = " ".join('"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
+                         for word, prefix in tokens)
         return Study.id.in_(
             select(text("rowid")).select_from(text("studies_fts"))
             .where(text("studies_fts MATCH :fts_query")).params(fts_query=match))
     if dialect == "postgresql":
-        return text("studies.search_vector @@ plainto_tsquery('english', :ts_query)").bindparams(
-            ts_query=" ".join(tokens))
-    return and_(*(or_(Study.title.ilike(f"%{token}%"), Study.abstract.ilike(f"%{token}%"))
-                  for token in tokens))
+        # Words are letters and digits only, so they cannot be read as tsquery operators.
+        query = " & ".join(word + (":*" if prefix else "") for word, prefix in tokens)
+        return text("studies.search_vector @@ to_tsquery('english', :ts_query)").bindparams(
+            ts_query=query)
+    return and_(*(or_(Study.title.ilike(f"%{word}%"), Study.abstract.ilike(f"%{word}%"))
+                  for word, _prefix in tokens))
 
 
 def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str) -> Select[Any]:
@@ -129,9 +136,7 @@ def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str
     if f.exclude_retracted:
         conditions.append(Study.retracted.is_(False))
     if f.text:
-        condition = _text_condition(dialect, f.text)
-        if condition is not None:
-            conditions.append(condition)
+        conditions.append(_text_condition(dialect, f.text))
     return statement.where(*conditions) if conditions else statement
 
 

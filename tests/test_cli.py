@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from evidence.cli import main
 from tests.conftest import FIXTURES, REPO_ROOT
+from tests.corpus import write_corpus
 
 EDGE = str(FIXTURES / "edge_cases.xml")
 NBIB = str(FIXTURES / "citations.nbib")
@@ -154,6 +155,86 @@ def test_unreadable_records_are_reported_and_exit_1(db_url, tmp_path: Path):
 def test_usage_error_exits_2():
     assert run("export", "--format", "pdf").exit_code == 2
     assert run("import").exit_code == 2
+
+
+def _usage_error(*args: str) -> str:
+    """The error line of a command that must stop with a usage error (exit 2)."""
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_filter_codes_are_those_of_tags_md(loaded, tmp_path: Path):
+    """A mistyped code is a usage error naming the valid ones, not an empty export."""
+    line = _usage_error("export", "--format", "jsonl", "--db", loaded, "--design", "RCTs")
+    assert "'RCTs' is not a design code of TAGS.md" in line and "rct, controlled_trial" in line
+    for option, code in (("--outcome", "hairdensity"), ("--intervention", "PRP-injection"),
+                         ("--condition", "baldness"), ("--device", "roller")):
+        assert f"{code!r} is not a {option[2:]} code" in _usage_error(
+            "stats", "--db", loaded, option, code)
+    # codes are read whatever their case
+    assert {r["pmid"] for r in export_jsonl(loaded, "--design", "RCT")} == {
+        r["pmid"] for r in export_jsonl(loaded, "--design", "rct")}
+
+
+def test_bad_option_values_are_usage_errors_naming_the_value(tmp_path: Path):
+    line = _usage_error("stats", "--db", "notaurl")
+    assert "'notaurl' is not a database URL" in line
+    line = _usage_error("stats", "--db", "postgresql://reader:s3cret@db:port/x")
+    assert "s3cret" not in line and "reader:***@" in line
+    assert "not a date: 'yesterday'" in _usage_error(
+        "ingest", "--since", "yesterday", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert "'(' has no word to search for" in _usage_error(
+        "export", "--format", "csv", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--text", "(")
+
+
+def test_a_database_path_in_a_missing_directory_is_refused(tmp_path: Path):
+    """A mistyped --db must not create a new empty database that answers "0 studies"."""
+    missing = tmp_path / "no-such-dir" / "evidence.db"
+    result = run("stats", "--db", f"sqlite:///{missing}")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"evidence: cannot open database sqlite:///{missing}: "
+                                     f"there is no directory {missing.parent}")
+    assert not missing.parent.exists()
+
+
+def test_text_filter_takes_word_prefixes(loaded):
+    def pmids(*filters: str) -> set[str]:
+        return {record["pmid"] for record in export_jsonl(loaded, *filters)}
+
+    assert pmids("--text", "derma") == set()  # whole words only ...
+    assert pmids("--text", "derma*") == pmids("--text", "dermapen") | pmids(
+        "--text", "dermaroller") != set()  # ... unless a "*" asks for every word it begins
+    assert pmids("--text", "derma* platelet") == pmids("--text", "derma*") & pmids(
+        "--text", "platelet")
+
+
+def test_export_to_dash_is_standard_output(loaded, tmp_path: Path):
+    result = run("export", "--format", "jsonl", "--db", loaded, "--out", "-")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 6
+    assert not Path("-").exists()
+
+
+def test_export_into_a_missing_directory_is_one_line(loaded, tmp_path: Path):
+    out = tmp_path / "missing" / "studies.csv"
+    result = run("export", "--format", "csv", "--db", loaded, "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"evidence: cannot write {out}: No such file or directory"
+
+
+def test_a_reader_that_stops_early_gets_no_error(db_url, tmp_path: Path):
+    """`evidence export ... | head -1`: the closed pipe ends the export without a message."""
+    corpus = tmp_path / "corpus.xml"
+    write_corpus(corpus, 200)  # far more than a pipe holds, so the export meets the close
+    assert run("import", "--db", db_url, str(corpus)).exit_code == 0
+    env = {**os.environ, "EVIDENCE_DB_URL": db_url}
+    done = subprocess.run(
+        f"{sys.executable} -m evidence.cli export --format jsonl | head -c 10",
+        shell=True, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert len(done.stdout) == 10
+    assert done.stderr == ""
 
 
 def test_cite_unknown_pmid_is_a_clear_error(loaded):

@@ -170,7 +170,7 @@ def test_csv_round_trip_field_by_field() -> None:
     assert dhurat["outcomes"] == "hair_count; global_assessment; patient_assessment"
     assert dhurat["year"] == "2013"
     assert dhurat["sample_size"] == "100"
-    assert dhurat["needle_depth_mm"] == "1.5-1.5"
+    assert dhurat["needle_depth_mm"] == "1.5; 1.5"
     assert dhurat["follow_up_weeks"] == "12"
     assert dhurat["retracted"] == "false"
     assert dhurat["relevant"] == "true"
@@ -178,7 +178,7 @@ def test_csv_round_trip_field_by_field() -> None:
     assert dhurat["evidence_line"] == EVIDENCE_LINES[DHURAT["pmid"]]
     assert muller["authors"].startswith("Müller K; Núñez-García A; Øster-Hansen PB")
     assert muller["title"] == MULLER["title"]  # "≥600 μm" intact
-    assert muller["needle_depth_mm"] == "0.6-1.2"
+    assert muller["needle_depth_mm"] == "0.6; 1.2"
     assert muller["trial_ids"] == "NCT03000001"
     assert group["doi"] == group["volume"] == group["needle_depth_mm"] == ""
     assert group["evidence"] == "{}"
@@ -197,7 +197,7 @@ def test_csv_every_contract_field_survives() -> None:
             elif isinstance(value, bool):
                 assert cell == str(value).lower()
             elif key == "needle_depth_mm":
-                assert [float(part) for part in cell.lstrip("'").rsplit("-", 1)] == value
+                assert [float(part) for part in cell.lstrip("'").split("; ")] == value
             elif key == "evidence":
                 assert json.loads(cell) == value
             elif isinstance(value, list):
@@ -212,7 +212,7 @@ def test_csv_neutralises_formulas_but_not_numbers() -> None:
     assert row["abstract"] == "'-2+3 is not a formula to run; @SUM(A1) neither."
     assert row["journal"] == "'+Journal of Injection"
     assert row["keywords"] == "'@mention; -leading dash"
-    assert row["needle_depth_mm"] == "'-1-2.5"  # text, and it starts with "-"
+    assert row["needle_depth_mm"] == "'-1; 2.5"  # text, and it starts with "-"
     assert row["sample_size"] == "-5"  # a number stays a number
     assert row["follow_up_weeks"] == "-5"
     for cell in row.values():
@@ -302,7 +302,7 @@ def test_xlsx_sheets_and_studies_round_trip() -> None:
     assert (dhurat["year"].value, dhurat["year"].data_type) == (2013, "n")
     assert dhurat["sample_size"].value == 100
     assert (dhurat["retracted"].value, dhurat["retracted"].data_type) == (False, "b")
-    assert dhurat["needle_depth_mm"].value == "1.5-1.5"
+    assert dhurat["needle_depth_mm"].value == "1.5; 1.5"
     assert json.loads(dhurat["evidence"].value) == DHURAT["evidence"]
     assert dhurat["evidence_line"].value == EVIDENCE_LINES[DHURAT["pmid"]]
     assert dhurat["pmid"].value == "23960389"  # an identifier stays text
