@@ -73,6 +73,14 @@ def _date_revised(value: str | None) -> str | None:
     return None
 
 
+# A generational suffix after a name: MEDLINE writes "FAU - English, Robert S Jr" and
+# "AU - English RS Jr". PubMed XML keeps it apart (<Suffix>), which we do not store
+# either: left in, it became an initial ("English RSJ"). In AU a roman numeral could
+# be initials ("Smith IV"), so only the unambiguous suffixes are taken off there.
+_FORE_NAME_SUFFIX = re.compile(r"\s+(?:Jr|Sr|2nd|3rd|4th|II|III|IV)\.?$")
+_AU_SUFFIX = re.compile(r"\s+(?:Jr|Sr|2nd|3rd|4th)\.?$")
+
+
 def record_from_fields(fields: list[tuple[str, str]]) -> Article:
     values: dict[str, list[str]] = {}
     authors: list[Author] = []
@@ -80,6 +88,7 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
         values.setdefault(tag, []).append(value)
         if tag == "FAU":
             last, _, fore = value.partition(", ")
+            fore = _FORE_NAME_SUFFIX.sub("", fore)
             initials = "".join(part[0] for part in re.split(r"[\s-]+", fore) if part)
             authors.append(Author(last_name=last, fore_name=fore or None,
                                   initials=initials or None))
@@ -98,7 +107,7 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
     require_pmid(pmid)
     if not authors:  # files without FAU carry AU ("Surname AB") only
         for value in values.get("AU", []):
-            last, _, initials = value.rpartition(" ")
+            last, _, initials = _AU_SUFFIX.sub("", value).rpartition(" ")
             authors.append(Author(last_name=last or value, initials=initials or None))
 
     ids: dict[str, str] = {}

@@ -326,3 +326,21 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path):
 
     small, large = peak_kib(500), peak_kib(5000)  # 2,000 and 20,000 records
     assert large < small + 10 * 1024, (small, large)
+
+
+def test_a_name_suffix_in_medline_text_is_not_an_initial(tmp_path):
+    """"FAU - English, Robert S Jr" is English RS, as the XML (which keeps <Suffix> apart)
+    gives it; so are "AU - English RS Jr" alone and a roman numeral after a fore name."""
+    nbib = tmp_path / "suffix.nbib"
+    nbib.write_text(
+        "PMID- 90000099\nTI  - Needling and hair.\nDP  - 2020\n"
+        "FAU - English, Robert S Jr\nAU  - English RS Jr\n"
+        "FAU - Carter, James Earl III\nAU  - Carter JE 3rd\n"
+        "FAU - Vance, V\nAU  - Vance V\n\n"
+        "PMID- 90000098\nTI  - Needling again.\nDP  - 2020\n"
+        "AU  - Smith JR Jr\nAU  - Ivanov IV\n", encoding="utf-8")
+    first, second = (item for item in iter_medline(nbib) if isinstance(item, Article))
+    assert [author.display_name for author in first.authors] == ["English RS", "Carter JE",
+                                                                  "Vance V"]
+    assert first.authors[0].fore_name == "Robert S"
+    assert [author.display_name for author in second.authors] == ["Smith JR", "Ivanov IV"]
