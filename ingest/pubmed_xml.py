@@ -69,6 +69,10 @@ TRIAL_REGISTRIES = frozenset({
 
 
 
+# A superscript that is a power of the number before it: "1.5 x 10<sup>6</sup>/uL".
+_EXPONENT = re.compile(r"[-+\u2212\u2013]?\d+(?:\.\d+)?")
+
+
 def _text(element: etree._Element | None) -> str:
     """All text inside ``element``, inline markup (<i>, <sup>, MathML) kept as text.
 
@@ -78,7 +82,7 @@ def _text(element: etree._Element | None) -> str:
     if element is None:
         return ""
     if len(element):
-        text = "".join(element.itertext())
+        text = _marked_up_text(element)
     else:
         text = element.text
         if not text:
@@ -86,6 +90,34 @@ def _text(element: etree._Element | None) -> str:
     if "\n" in text or "  " in text or "\t" in text or "\r" in text:
         return " ".join(text.split())
     return text.strip()
+
+
+def _marked_up_text(element: etree._Element) -> str:
+    """The text of an element with inline markup, exponents written as such.
+
+    Flattened, "10<sup>6</sup>" reads "106" and "10<sup>-5</sup>" a range "10-5":
+    wrong numbers on screen and for the tagger. A numeric superscript right
+    after a digit becomes "10^6"; every other superscript ("cm<sup>2</sup>",
+    "h<sup>-1</sup>", "1<sup>st</sup>") stays plain text as before.
+    """
+    exponents = {sup for sup in element.iter("sup")
+                 if not len(sup) and sup.text and _EXPONENT.fullmatch(sup.text.strip())}
+    if not exponents:
+        return "".join(element.itertext())
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if node in exponents and parts and parts[-1][-1:].isdigit():
+            parts.append("^")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    return "".join(parts)
 
 
 def _child(element: etree._Element, tag: str) -> etree._Element | None:

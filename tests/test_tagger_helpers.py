@@ -110,3 +110,11 @@ def test_term_matcher_finds_optional_prefixes_case_and_word_boundaries() -> None
         ("aga", "AGA"),
         ("seven", "7- point"),
     ]
+
+
+def test_a_power_of_ten_is_not_a_count_of_people() -> None:
+    """The parser writes "10<sup>2</sup>" as "10^2": neither 10 nor 2 men were enrolled."""
+    from evidence.tagging.quantities import sample_size
+
+    assert sample_size(["Platelets at 1.5 x 10^6/uL in 10^2 men with alopecia."]) is None
+    assert sample_size(["Platelets at 1.5 x 10^6/uL in 100 men with alopecia."]) == (100, 0)

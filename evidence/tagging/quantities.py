@@ -21,7 +21,8 @@ from evidence.tagging.numbers import (
 )
 
 _F = re.IGNORECASE
-_NUM = rf"(?<![\w.,/-])(?:{NUMBER})"
+# Not part of a larger number, a unit or a power ("10^6": the parser writes exponents so).
+_NUM = rf"(?<![\w.,/^-])(?:{NUMBER})"
 # Words allowed between a number and the people it counts ("60 male AGA
 # patients"), but not ones that start a new phrase ("13 RCTs involving 696").
 _MOD = (

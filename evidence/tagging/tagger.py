@@ -36,7 +36,7 @@ from evidence.tagging.vocabulary import (
     PRIMARY_HUMAN_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.11.1"
+TAGGER_VERSION = "2026.12.1"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
