@@ -39,6 +39,8 @@ def main() -> None:
             _page("export", "Export", "download", url_path="export"),
             _page("data", "Data", "database", url_path="data"),
         ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    common.note_page(page.url_path)
+    page.run()
 
 main()

@@ -62,6 +62,9 @@ LEVELS: Final = (1, 2, 3, 4, 5)
 _FILTER_STATE: Final = "_filter"
 _PENDING_STATE: Final = "_pending_filter"
 _URL_STATE: Final = "_url_written"
+# The page this run draws, and the page the sidebar widgets were last drawn on.
+_PAGE_STATE: Final = "_page_now"
+_DRAWN_ON_STATE: Final = "_filters_drawn_on"
 
 
 # --------------------------------------------------------------------------- data source
@@ -264,6 +267,11 @@ def _multiselect(label: str, key: str, options: Mapping[str, str], help_text: st
     st.multiselect(label, list(options), key=key, format_func=display_label, help=help_text)
 
 
+def note_page(name: str) -> None:
+    """Tell :func:`sidebar_filters` which page this run draws (``dashboard.py`` knows)."""
+    st.session_state[_PAGE_STATE] = name
+
+
 def sidebar_filters(source: DataSource) -> StudyFilter:
     """Draw the CONTRACT.md filters in the sidebar and return the filter they set.
 
@@ -285,6 +293,12 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
         current, force = filter_from_params(from_url), True
     if _PENDING_STATE in state:
         current, force = state.pop(_PENDING_STATE), True
+    # Streamlit keys a widget by its page as well: on another page the sidebar's widgets
+    # are new ones and would start empty, so they are given the kept filter.
+    page = state.get(_PAGE_STATE)
+    if state.get(_DRAWN_ON_STATE) != page:
+        force = True
+        state[_DRAWN_ON_STATE] = page
     for key, value in _widget_values(current, bounds).items():
         if force or key not in state:
             state[key] = value

@@ -149,10 +149,13 @@ def count_studies(session: Session, study_filter: StudyFilter = StudyFilter()) -
     return session.scalar(statement) or 0
 
 
+# Studies without a year or a sample size come last on both databases (PostgreSQL
+# would put NULL first in a descending order, SQLite last).
 SORTS = {
-    "year": (Study.pub_sort_date.desc(), Study.id.desc()),
-    "level": (Study.evidence_level.asc(), Study.pub_sort_date.desc(), Study.id.desc()),
-    "n": (Study.sample_size.desc(), Study.id.desc()),
+    "year": (Study.pub_sort_date.desc().nulls_last(), Study.id.desc()),
+    "level": (Study.evidence_level.asc(), Study.pub_sort_date.desc().nulls_last(),
+              Study.id.desc()),
+    "n": (Study.sample_size.desc().nulls_last(), Study.id.desc()),
     # PMIDs are ASCII digits without leading zeros (ingest.pubmed_xml.require_pmid): numeric
     # order is (length, text).
     "pmid": (func.length(Study.pmid).asc(), Study.pmid.asc()),

@@ -157,3 +157,42 @@ def test_filter_open_a_study_and_download_csv(app_url: str, tmp_path: Path) -> N
     assert {row["pmid"] for row in rows} == ALL_PMIDS - RETRACTED
     assert all(row["retracted"].lower() == "false" for row in rows)
     assert "evidence_line" in rows[0]
+
+
+def test_filters_stay_set_from_page_to_page(app_url: str) -> None:
+    """A filter from a shared link, or set in the sidebar, holds on every page the user
+    opens next, until cleared: an export must never quietly hold every study."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            expect.set_options(timeout=UI_TIMEOUT_MS)
+            navigation = page.get_by_test_id("stSidebarNav")
+            retracted_box = page.get_by_role("checkbox", name="Exclude retracted studies")
+
+            page.goto(f"{app_url}/studies?exclude_retracted=1")  # a shared link
+            expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
+            for name in ("Overview", "Studies", "Export", "Studies"):
+                navigation.get_by_text(name, exact=True).click()
+                page.wait_for_url("**exclude_retracted=1**")
+                expect(retracted_box).to_be_checked()
+            expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
+
+            # set in the sidebar, then through three pages
+            page.get_by_text("Clear filters").click()
+            expect(page.get_by_text("8 studies match", exact=False)).to_be_visible()
+            page.get_by_test_id("stSidebar").get_by_text(
+                "About microneedling for hair loss only").click()
+            page.wait_for_url("**relevant_only=1**")
+            for name in ("Overview", "Export", "Studies"):
+                navigation.get_by_text(name, exact=True).click()
+                page.wait_for_url("**relevant_only=1**")
+            relevant = page.get_by_role("checkbox", name="About microneedling for hair loss only")
+            expect(relevant).to_be_checked()
+            expect(retracted_box).not_to_be_checked()
+        finally:
+            browser.close()

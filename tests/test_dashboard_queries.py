@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from evidence.db import Database, open_database
 from evidence.labels import DESIGN_LABELS, label
-from evidence.models import TagRow
+from evidence.models import Study, TagRow
 from evidence.queries import (
     StudyFilter,
     count_studies,
@@ -196,6 +196,22 @@ def test_pmid_sort_is_numeric_whatever_the_import_order(database: Database,
         assert list(study_table(session, StudyFilter(), sort="pmid", limit=2)["pmid"]) == \
             numeric[:2]
         assert [r["pmid"] for r in iter_records(session, StudyFilter(), sort="pmid")] == numeric
+
+
+@pytest.mark.parametrize("sort, column", [("n", "sample_size"), ("year", "year")])
+def test_studies_without_the_sorted_value_come_last(loaded: Database, sort: str,
+                                                    column: str) -> None:
+    """"Largest n" and "Newest first" start with real values on both databases
+    (PostgreSQL puts NULL first in a descending order unless told otherwise)."""
+    with loaded.session() as session:  # a record without a date, as PubMed has a few
+        session.execute(update(Study).where(Study.pmid == "90000012")
+                        .values(year=None, pub_sort_date=None, pub_date=None))
+    with loaded.session() as session:
+        records = list(iter_records(session, StudyFilter(), sort=sort))
+    values = [record[column] for record in records]
+    known = [value for value in values if value is not None]
+    assert known and None in values
+    assert values == sorted(known, reverse=True) + [None] * (len(values) - len(known))
 
 
 def test_study_table_of_no_match_is_empty_with_columns(loaded: Database) -> None:
