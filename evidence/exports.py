@@ -279,22 +279,24 @@ def _append(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
 class _Summary:
     """Running totals for the XLSX summary sheets, O(codes) memory."""
 
-    by_design: dict[str, list[int]] = field(default_factory=dict)  # studies, participants, with n
+    # studies, participants, with n, retracted
+    by_design: dict[str, list[int]] = field(default_factory=dict)
     pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # studies, best level
     retracted: int = 0
 
     def add(self, record: Mapping[str, Any]) -> None:
-        # Retracted studies are listed in "Studies" but are not evidence, so
-        # the summaries leave them out (and say so in their headers).
-        if record.get("retracted"):
-            self.retracted += 1
-            return
+        # Every exported study counts, retracted ones too, as in the dashboard's summary
+        # tables and evidence map: the export's filter (--exclude-retracted) decides,
+        # and the retracted column says how many of a design's studies are.
         design = record.get("design") or "other"
-        totals = self.by_design.setdefault(design, [0, 0, 0])
+        totals = self.by_design.setdefault(design, [0, 0, 0, 0])
         totals[0] += 1
         if record.get("sample_size") is not None:
             totals[1] += int(record["sample_size"])
             totals[2] += 1
+        if record.get("retracted"):
+            totals[3] += 1
+            self.retracted += 1
         level = record.get("evidence_level") or EVIDENCE_LEVELS.get(design, 5)
         for intervention in record.get("interventions") or []:
             for outcome in record.get("outcomes") or []:
@@ -337,14 +339,15 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: Export
         _append(studies, (_cell_value(column, record) for column in COLUMNS))
         summary.add(record)
 
-    _append(by_design, ("Design", "Design code", "Evidence level", "Studies (excl. retracted)",
-                        "Participants (sum of reported n)", "Studies reporting n"))
+    _append(by_design, ("Design", "Design code", "Evidence level", "Studies",
+                        "Participants (sum of reported n)", "Studies reporting n",
+                        "Retracted (of the studies)"))
     for design in sorted(summary.by_design, key=_code_order(DESIGN_LABELS)):
-        studies_n, participants, with_n = summary.by_design[design]
+        studies_n, participants, with_n, retracted = summary.by_design[design]
         _append(by_design, (label(design), design, EVIDENCE_LEVELS.get(design), studies_n,
-                            participants, with_n))
+                            participants, with_n, retracted))
 
-    _append(pairs, ("Intervention", "Outcome", "Studies (excl. retracted)",
+    _append(pairs, ("Intervention", "Outcome", "Studies",
                     "Best evidence level", "Intervention code", "Outcome code"))
     intervention_key = _code_order(INTERVENTION_LABELS)
     outcome_key = _code_order(OUTCOME_LABELS)
@@ -359,7 +362,8 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: Export
         ("Generated at", info.generated_at.isoformat(timespec="seconds")),
         ("Tagger version", info.tagger_version or "unknown"),
         ("Studies", info.count),
-        ("Retracted studies (in Studies, not in the summaries)", summary.retracted),
+        ("Retracted studies (counted in the summaries, as on the dashboard)",
+         summary.retracted),
         *_filters_rows(info.filters),
         ("Formula safety", "Text cells starting with = + - @ are prefixed with ' "
                            "so spreadsheets show them instead of running them."),

@@ -79,3 +79,28 @@ def test_retracted_studies_are_marked_in_every_format(loaded, tmp_path: Path):
     for fmt in ("bibtex", "ris", "csl-json"):
         text = export(loaded, fmt, tmp_path / f"a.{fmt}").decode("utf-8")
         assert text.count("[RETRACTED]") >= 2, fmt
+
+
+@pytest.mark.parametrize("filters", [(), ("--relevant-only",), ("--exclude-retracted",)])
+def test_xlsx_summaries_are_the_dashboards(loaded: str, tmp_path: Path,
+                                           filters: tuple[str, ...]) -> None:
+    """The workbook's "By design" sheet says what the dashboard's summary table says for
+    the same filter: an analyst comparing the two must find the same counts."""
+    from evidence.db import open_database
+    from evidence.queries import StudyFilter, summary_by_design
+
+    workbook = load_workbook(io.BytesIO(export(loaded, "xlsx", tmp_path / "s.xlsx", *filters)))
+    rows = list(workbook["By design"].iter_rows(min_row=2, values_only=True))
+    sheet = {row[0]: (row[3], row[4], row[5], row[6]) for row in rows}
+    database = open_database(loaded)
+    try:
+        with database.session() as session:
+            screen = summary_by_design(session, StudyFilter(
+                relevant_only="--relevant-only" in filters,
+                exclude_retracted="--exclude-retracted" in filters))
+    finally:
+        database.dispose()
+    assert sheet == {row.design: (row.studies, row.participants, row.with_sample_size,
+                                  row.retracted) for row in screen.itertuples()}
+    if not filters:
+        assert sum(count for count, *_ in sheet.values()) == len(ALL)

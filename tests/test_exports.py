@@ -326,21 +326,23 @@ def test_xlsx_summary_sheets() -> None:
     workbook = _workbook(export_bytes(records(), "xlsx", _info()))
     by_design = [[cell.value for cell in row] for row in workbook["By design"].iter_rows()]
     assert by_design == [
-        ["Design", "Design code", "Evidence level", "Studies (excl. retracted)",
-         "Participants (sum of reported n)", "Studies reporting n"],
-        ["Meta-analysis", "meta_analysis", 1, 1, 640, 1],
-        ["RCT", "rct", 2, 2, 120, 2],
-        ["Case report", "case_report", 4, 1, -5, 1],
-    ]  # the retracted case series is not counted
+        ["Design", "Design code", "Evidence level", "Studies",
+         "Participants (sum of reported n)", "Studies reporting n", "Retracted (of the studies)"],
+        ["Meta-analysis", "meta_analysis", 1, 1, 640, 1, 0],
+        ["RCT", "rct", 2, 2, 120, 2, 0],
+        ["Case series", "case_series", 4, 1, 8, 1, 1],
+        ["Case report", "case_report", 4, 1, -5, 1, 0],
+    ]  # the retracted case series counts, as on the dashboard, and is marked
     pairs = [[cell.value for cell in row]
              for row in workbook["Intervention x outcome"].iter_rows()]
-    assert pairs[0] == ["Intervention", "Outcome", "Studies (excl. retracted)",
+    assert pairs[0] == ["Intervention", "Outcome", "Studies",
                         "Best evidence level", "Intervention code", "Outcome code"]
     assert [row[:4] for row in pairs[1:]] == [
         ["microneedling", "hair density", 2, 1],
         ["microneedling", "hair count", 2, 1],
         ["microneedling", "global assessment", 1, 2],
         ["microneedling", "patient assessment", 1, 2],
+        ["microneedling", "severity score", 1, 4],
         ["microneedling", "adverse events", 1, 2],
         ["minoxidil", "hair density", 1, 1],
         ["minoxidil", "hair count", 2, 1],
@@ -359,7 +361,7 @@ def test_xlsx_about_sheet() -> None:
     assert about["Generated at"] == "2024-05-01T12:00:00+00:00"
     assert about["Tagger version"] == TAGGER_VERSION
     assert about["Studies"] == 5
-    assert about["Retracted studies (in Studies, not in the summaries)"] == 1
+    assert about["Retracted studies (counted in the summaries, as on the dashboard)"] == 1
     assert about["Filter: design"] == "rct; meta_analysis"
     assert about["Filter: min_year"] == "2010"
 
