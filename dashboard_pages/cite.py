@@ -39,9 +39,11 @@ def render() -> None:
     table = source.query(queries.study_table, study_filter, sort="level", limit=PICKER_LIMIT)
     titles = dict(zip(table["pmid"], table["title"], strict=True))
     state = st.session_state
-    if "cite_pick" not in state:
-        state["cite_pick"] = [pmid for pmid in st.query_params.get_all(CITE_PARAM)
-                              if pmid in titles]
+    if "cite_pick" not in state:  # a shared link: its PMIDs, whatever the filter lists
+        linked = list(dict.fromkeys(st.query_params.get_all(CITE_PARAM)))
+        state["cite_pick"] = [pmid for pmid in linked if pmid in titles]
+        if "cite_typed" not in state:  # the others stay, typed, rather than vanish
+            state["cite_typed"] = ", ".join(pmid for pmid in linked if pmid not in titles)
     picked = st.multiselect(
         "Studies", list(titles), key="cite_pick",
         format_func=lambda pmid: f"PMID {pmid} · {titles.get(pmid, '')[:100]}")

@@ -228,6 +228,20 @@ def test_cite_page_takes_typed_pmids_and_reports_unknown(sqlite_loaded: str) -> 
     assert "PMID 123" in at.warning[0].value
 
 
+def test_a_shared_cite_link_keeps_pmids_the_filter_leaves_out(sqlite_loaded: str) -> None:
+    """/cite?design=rct&cite=...: a PMID outside the filtered picker is still cited."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("dashboard_pages/cite.py")
+    at.query_params["design"] = "rct"
+    at.query_params["cite"] = ["90000003", "90000001"]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="cite_pick").value == ["90000001"]  # an RCT: in the picker
+    assert at.text_input(key="cite_typed").value == "90000003"  # not one: kept, typed
+    references = at.code[0].value.split("\n\n")
+    assert len(references) == 2 and "90000003" in at.query_params["cite"]
+
+
 def test_export_page_offers_the_formats_and_summaries(loaded_url: str) -> None:
     at = _app("export")
     labels = [button.label for button in at.get("download_button")]
