@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -52,12 +53,25 @@ def tag_label(kind: str, code: str) -> str:
     return f"{display_label(kind.replace('_', ' '))}: {code}"
 
 
-def _select_row() -> None:
+def _select_row(key: str) -> None:
     """Row clicked in the table: open that study (runs before the script reruns)."""
-    selection = st.session_state["study_table"].selection
+    selection = st.session_state[key].selection
     shown: list[str] = st.session_state.get("_table_pmids", [])
     if selection.rows and selection.rows[0] < len(shown):
         st.session_state["study_pick"] = shown[selection.rows[0]]
+
+
+def table_key(study_filter: StudyFilter, sort: str, limit: int) -> str:
+    """The table widget's key: a new one for other rows (filter, sort, row limit), so a
+    ticked row or a column-heading sort of the old rows does not carry over to them."""
+    state = st.session_state
+    wanted = (study_filter, sort, limit)
+    if state.get("_table_rows") != wanted:
+        state["_table_rows"] = wanted
+        state["_table_version"] = state.get("_table_version", -1) + 1
+    version = state["_table_version"]
+    state["_table_key"] = key = "study_table" if version == 0 else f"study_table_{version}"
+    return key
 
 
 def _sort_choice() -> str:
@@ -86,8 +100,10 @@ def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> 
         st.caption(f"Showing the first {len(table):,} of {total:,} studies "
                    f"({SORT_LABELS[sort].lower()}); the Export page downloads all of them. "
                    "Click a column heading to re-sort the rows shown.")
+    key = table_key(study_filter, sort, int(limit))
     st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE_COLUMNS,
-                 on_select=_select_row, selection_mode="single-row", key="study_table")
+                 on_select=functools.partial(_select_row, key), selection_mode="single-row",
+                 key=key)
     return table
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -81,9 +82,30 @@ def _app(page: str | None = None, **params: str | list[str]) -> AppTest:
     return at
 
 
+def _study_table(at: AppTest) -> Any:
+    """The Studies table (its key changes with the rows it holds: studies.table_key)."""
+    return at.dataframe(key=at.session_state["_table_key"])
+
+
 def _table_pmids(at: AppTest) -> list[str]:
-    frame = at.dataframe(key="study_table").value
-    return list(frame["pmid"])
+    return list(_study_table(at).value["pmid"])
+
+
+def test_other_rows_get_a_fresh_table(sqlite_loaded: str) -> None:
+    """A row ticked, or a column-heading sort, belongs to the rows it was made on: after a
+    filter, sort or row-limit change the table starts afresh; a rerun keeps it."""
+    at = _app("studies")
+    keys = [at.session_state["_table_key"]]
+    at.run()
+    assert at.session_state["_table_key"] == keys[-1]  # same rows: same table
+    at.checkbox(key="flt_exclude_retracted").check().run()
+    keys.append(at.session_state["_table_key"])
+    at.selectbox(key="study_sort").select("pmid").run()
+    keys.append(at.session_state["_table_key"])
+    at.selectbox(key="study_limit").select(500).run()
+    keys.append(at.session_state["_table_key"])
+    assert len(set(keys)) == 4
+    assert _table_pmids(at) == sorted(_table_pmids(at), key=int)
 
 
 def _param(at: AppTest, key: str) -> list[str]:
