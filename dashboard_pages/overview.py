@@ -25,6 +25,8 @@ OKABE_ITO: Final = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#999999")
 #: The single colour of one-series charts (Okabe-Ito blue).
 BAR_COLOUR: Final = OKABE_ITO[0]
 CHART_HEIGHT: Final = 320
+# Pixels per intervention row of the evidence map, room for its label.
+MAP_ROW_HEIGHT: Final = 34
 STUDIES_PAGE: Final = "dashboard_pages/studies.py"
 
 DESIGN_SCALE: Final = alt.Scale(domain=list(DESIGN_LABELS.values()), range=list(TOL_MUTED))
@@ -103,7 +105,9 @@ def evidence_map_chart(frame: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(frame, title="Evidence map: studies and best evidence level")
     x = alt.X("outcome_name:N", title="Outcome", sort=x_order,
               axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=160))
-    y = alt.Y("intervention_name:N", title="Intervention", sort=y_order)
+    # Every row keeps its label: Vega-Lite's default drops labels it finds crowded.
+    y = alt.Y("intervention_name:N", title="Intervention", sort=y_order,
+              axis=alt.Axis(labelOverlap=False, labelLimit=160))
     cells = base.mark_rect().encode(
         x=x, y=y, color=alt.Color("best_level:O", title="Best level", scale=LEVEL_SCALE),
         tooltip=[alt.Tooltip("intervention_name:N", title="Intervention"),
@@ -112,7 +116,8 @@ def evidence_map_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("best_level:O", title="Best level")])
     numbers = base.mark_text(color="white", fontWeight="bold").encode(
         x=x, y=y, text=alt.Text("studies:Q"))
-    return (cells + numbers).properties(height=CHART_HEIGHT)
+    rows = frame["intervention_name"].nunique()
+    return (cells + numbers).properties(height=max(CHART_HEIGHT, MAP_ROW_HEIGHT * rows))
 
 
 def display_label_text(text: str) -> str:

@@ -347,3 +347,19 @@ def test_highlight_html_marks_overlaps_and_escapes() -> None:
                     '</mark><mark title="two &quot;x&quot;"> &amp; c</mark>')
     assert highlight_html("x\ny", []) == "x<br>y"
 
+
+
+def test_every_evidence_map_row_keeps_its_label() -> None:
+    """Vega-Lite hides axis labels it finds crowded; the map's rows each need theirs."""
+    from dashboard_pages.overview import MAP_ROW_HEIGHT, evidence_map_chart
+    from evidence.labels import INTERVENTION_LABELS, OUTCOME_LABELS
+
+    frame = pd.DataFrame(
+        [(code, text, "hair_count", OUTCOME_LABELS["hair_count"], 3, 2)
+         for code, text in INTERVENTION_LABELS.items()],
+        columns=["intervention", "intervention_label", "outcome", "outcome_label", "studies",
+                 "best_level"])
+    spec = evidence_map_chart(frame).to_dict()
+    y_axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert y_axis["labelOverlap"] is False
+    assert spec["height"] >= MAP_ROW_HEIGHT * len(INTERVENTION_LABELS)
