@@ -167,8 +167,13 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        st.altair_chart(per_year_chart(source.query(queries.studies_per_year, study_filter)),
-                        width="stretch")
+        per_year = source.query(queries.studies_per_year, study_filter)
+        st.altair_chart(per_year_chart(per_year), width="stretch")
+        undated = source.query(queries.count_studies, study_filter) - int(per_year["studies"].sum())
+        if undated:  # the headline counts them; say why the bars add up to fewer
+            studies = "study has" if undated == 1 else "studies have"
+            st.caption(f"Not in this chart: {undated:,} {studies} no publication year "
+                       "in PubMed.")
     with right:
         st.altair_chart(pyramid_chart(source.query(queries.pyramid_counts, study_filter)),
                         width="stretch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,8 +21,8 @@ DOI_URL: Final = "https://doi.org/{doi}"
 PMC_URL: Final = "https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"
 SORT_LABELS: Final = {"year": "Newest first", "level": "Best evidence first",
                       "n": "Largest first", "pmid": "PMID"}
-#: Rows sent to the browser at most: the table stays responsive with 100,000
-#: studies; the Export page has them all.
+#: Rows sent to the browser at once (a page): the table stays responsive with
+#: 100,000 studies; later pages and the Export page reach the rest.
 ROW_LIMITS: Final = (100, 500, 2000)
 STUDY_PARAM: Final = "study"
 SORT_PARAM: Final = "sort"
@@ -61,11 +62,11 @@ def _select_row(key: str) -> None:
         st.session_state["study_pick"] = shown[selection.rows[0]]
 
 
-def table_key(study_filter: StudyFilter, sort: str, limit: int) -> str:
-    """The table widget's key: a new one for other rows (filter, sort, row limit), so a
+def table_key(study_filter: StudyFilter, sort: str, limit: int, page: int) -> str:
+    """The table widget's key: a new one for other rows (filter, sort, page), so a
     ticked row or a column-heading sort of the old rows does not carry over to them."""
     state = st.session_state
-    wanted = (study_filter, sort, limit)
+    wanted = (study_filter, sort, limit, page)
     if state.get("_table_rows") != wanted:
         state["_table_rows"] = wanted
         state["_table_version"] = state.get("_table_version", -1) + 1
@@ -83,24 +84,43 @@ def _sort_choice() -> str:
     return str(sort)
 
 
+def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
+    """The page of rows to show (1-based): the first again when ``rows`` (the filter,
+    sort and page size) change, never beyond the last."""
+    pages = max(1, math.ceil(total / limit))
+    state = st.session_state
+    if state.get("_paged_rows") != rows:
+        state["_paged_rows"] = rows
+        state["study_page"] = 1
+    elif state.get("study_page", 1) > pages:
+        state["study_page"] = pages
+    if pages == 1:
+        return 1
+    return int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1,
+                               key="study_page"))
+
+
 def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> pd.DataFrame:
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
         sort = _sort_choice()
+    with middle:
+        limit = int(st.selectbox("Rows per page", ROW_LIMITS, key="study_limit"))
     with right:
-        limit = st.selectbox("Rows to show", ROW_LIMITS, key="study_limit")
+        page = _page_choice(total, limit, (study_filter, sort, limit))
     if sort == "year":
         st.query_params.pop(SORT_PARAM, None)
     else:
         st.query_params[SORT_PARAM] = sort
+    offset = (page - 1) * limit
     table: pd.DataFrame = source.query(queries.study_table, study_filter, sort=sort,
-                                       limit=int(limit))
+                                       limit=limit, offset=offset)
     st.session_state["_table_pmids"] = list(table["pmid"])
     if total > len(table):
-        st.caption(f"Showing the first {len(table):,} of {total:,} studies "
+        st.caption(f"Rows {offset + 1:,}-{offset + len(table):,} of {total:,} studies "
                    f"({SORT_LABELS[sort].lower()}); the Export page downloads all of them. "
                    "Click a column heading to re-sort the rows shown.")
-    key = table_key(study_filter, sort, int(limit))
+    key = table_key(study_filter, sort, limit, page)
     st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE_COLUMNS,
                  on_select=functools.partial(_select_row, key), selection_mode="single-row",
                  key=key)

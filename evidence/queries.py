@@ -552,17 +552,18 @@ STUDY_TABLE_COLUMNS = ("pmid", "year", "title", "design", "evidence_level", "sam
 
 
 def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
-                sort: str = "year", limit: int | None = None) -> pd.DataFrame:
+                sort: str = "year", limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """DataFrame of the filtered studies, one row each, sorted by ``sort`` (see :data:`SORTS`).
 
     ``design`` and the outcome/intervention lists are human labels (lists
     joined with ``"; "``), ready to show; ``pmid`` identifies the row.
-    ``limit`` bounds what a page has to send to the browser; the database
-    does the sorting so the first rows are the right ones.
+    ``limit`` bounds what a page has to send to the browser and ``offset``
+    skips the rows of earlier pages; the database does the sorting, so each
+    page holds the right rows.
     """
     import pandas as pd
 
-    ids = filtered_ids(session, study_filter, sort=sort, limit=limit)
+    ids = filtered_ids(session, study_filter, sort=sort, limit=limit, offset=offset)
     studies: dict[int, tuple[Any, ...]] = {}
     codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"outcome": [],
                                                                   "intervention": []})

@@ -363,3 +363,42 @@ def test_every_evidence_map_row_keeps_its_label() -> None:
     y_axis = spec["layer"][0]["encoding"]["y"]["axis"]
     assert y_axis["labelOverlap"] is False
     assert spec["height"] >= MAP_ROW_HEIGHT * len(INTERVENTION_LABELS)
+
+
+def test_every_study_is_reachable_page_by_page(db_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """More studies than a page holds: the pages together list each one once, in the
+    chosen order, and a new filter starts again at page 1."""
+    from tests.corpus import write_corpus
+
+    corpus = tmp_path / "corpus.xml"
+    pmids = write_corpus(corpus, 230)
+    database = open_database(db_url)
+    assert import_files(database, [corpus]).ok
+    database.dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", db_url)
+    at = _app("studies", sort="pmid")
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        at.number_input(key="study_page").set_value(page).run()
+        assert not at.exception
+        seen += _table_pmids(at)
+    assert seen == sorted(pmids, key=int)
+    assert "Rows 201-230 of 230 studies" in " ".join(c.value for c in at.caption)
+    at.checkbox(key="flt_exclude_retracted").check().run()
+    assert at.number_input(key="study_page").value == 1
+
+
+def test_the_per_year_chart_says_which_studies_it_cannot_place(sqlite_loaded: str) -> None:
+    from sqlalchemy import update
+
+    from evidence.models import Study
+
+    database = open_database(sqlite_loaded)
+    with database.session() as session:  # PubMed has records without any date
+        session.execute(update(Study).where(Study.pmid.in_(("90000012", "91000001")))
+                        .values(year=None, pub_sort_date=None, pub_date=None))
+    database.dispose()
+    at = _app()
+    captions = [caption.value for caption in at.caption]
+    assert "Not in this chart: 2 studies have no publication year in PubMed." in captions
