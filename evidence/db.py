@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from alembic import command
 from alembic.config import Config
@@ -144,13 +145,17 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+# The folder of the default database, made on first use; any other must exist.
+DEFAULT_DB_FOLDER: Final = Path(make_url(DEFAULT_DB_URL).database or "").parent
+
+
 def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             folder = Path(database).expanduser().parent
-            if url == DEFAULT_DB_URL:  # data/ is not committed: the first run makes it
+            if folder == DEFAULT_DB_FOLDER:  # data/ is not committed: the first run makes it
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():  # a mistyped path must not become a new empty database
                 raise EvidenceError(f"cannot open database {safe_url(url)}: there is no "
