@@ -293,7 +293,12 @@ def _format_one(loaded: _LoadedStyle, item: dict[str, Any]) -> str:
     return " ".join(str(entries[0]).split()) if entries else ""
 
 
-def _csl_output_rules(text: str, title: str, *, authors: bool) -> str:
+#: Styles whose ``cs:substitute`` puts the title in the authors' place (Vancouver
+#: starts with the title instead and prints it only there).
+TITLE_SUBSTITUTES: Final = frozenset({"ama", "apa"})
+
+
+def _csl_output_rules(text: str, title: str, *, style: str, authors: bool) -> str:
     """Two rules of the CSL specification that citeproc-py 0.11 leaves out, for the title.
 
     - Substitution: a variable that stands in for missing names "is suppressed
@@ -303,9 +308,10 @@ def _csl_output_rules(text: str, title: str, *, authors: bool) -> str:
     - Punctuation: a "?" or "!" ending a title absorbs the period the style
       puts after it ("Back to the old days?. Front Physiol." had both).
     """
+    title = " ".join(title.split())  # as _format_one folds the reference's spaces
     if not title:
         return text
-    if not authors and text.startswith(title):
+    if not authors and style in TITLE_SUBSTITUTES and text.startswith(title):
         again = text.find(title, len(title))
         if again != -1:  # drop the second title with the punctuation and space after it
             end = again + len(title)
@@ -337,7 +343,8 @@ def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
         with loaded.lock, warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module=r"citeproc\b")
             text = _format_one(loaded, item)
-        text = _csl_output_rules(text, item.get("title", ""), authors="author" in item)
+        text = _csl_output_rules(text, item.get("title", ""), style=style,
+                                 authors="author" in item)
         if with_evidence:
             text += "\n" + evidence_line(record)
         output.append(text)

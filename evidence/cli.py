@@ -144,7 +144,7 @@ def _study_filter(options: dict[str, Any]) -> StudyFilter:
         min_level=options.pop("min_level", None), max_level=options.pop("max_level", None),
         relevant_only=options.pop("relevant_only", False),
         exclude_retracted=options.pop("exclude_retracted", False),
-        text=options.pop("text", None) or None,
+        text=(options.pop("text", None) or "").strip() or None,
     )
 
 

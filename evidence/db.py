@@ -154,7 +154,7 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().parent
+            folder = Path(database).parent  # as SQLite reads it: "~" is not expanded
             if folder == DEFAULT_DB_FOLDER:  # data/ is not committed: the first run makes it
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():  # a mistyped path must not become a new empty database
@@ -189,7 +189,12 @@ def safe_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        if "@" not in url:
+            return url
+        # Unreadable, so where the password ends is unknown: mask all before the host.
+        credentials, host = url.rsplit("@", 1)
+        scheme = re.match(r"[A-Za-z][\w+.-]*:/*", credentials)
+        return f"{scheme.group() if scheme else ''}***@{host}"
 
 
 def _refresh_after_upgrade(database: Database) -> None:

@@ -101,9 +101,19 @@ def _text_condition(dialect: str, words: str) -> Any:
             .where(text("studies_fts MATCH :fts_query")).params(fts_query=match))
     if dialect == "postgresql":
         # Words are letters and digits only, so they cannot be read as tsquery operators.
-        query = " & ".join(word + (":*" if prefix else "") for word, prefix in tokens)
-        return text("studies.search_vector @@ to_tsquery('english', :ts_query)").bindparams(
-            ts_query=query)
+        # A prefix is also taken as it is ('simple'): the English configuration drops
+        # stop words, and "out*" would then vanish from the query instead of finding
+        # "outcome"; stemmed, "microneedling*" finds "microneedl..." as SQLite does.
+        parts, values = [], {}
+        for number, (word, prefix) in enumerate(tokens):
+            if prefix:
+                values[f"ts_{number}"] = f"{word}:*"
+                parts.append(f"(to_tsquery('english', :ts_{number}) "
+                             f"|| to_tsquery('simple', :ts_{number}))")
+            else:
+                values[f"ts_{number}"] = word
+                parts.append(f"to_tsquery('english', :ts_{number})")
+        return text(f"studies.search_vector @@ ({' && '.join(parts)})").bindparams(**values)
     return and_(*(or_(Study.title.ilike(f"%{word}%"), Study.abstract.ilike(f"%{word}%"))
                   for word, _prefix in tokens))
 
@@ -135,7 +145,7 @@ def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str
         conditions.append(Study.relevant.is_(True))
     if f.exclude_retracted:
         conditions.append(Study.retracted.is_(False))
-    if f.text:
+    if f.text and f.text.strip():  # blank text is no search; "(" is a search for nothing
         conditions.append(_text_condition(dialect, f.text))
     return statement.where(*conditions) if conditions else statement
 

@@ -112,7 +112,8 @@ def _marked_up_text(element: etree._Element) -> str:
         if node.text:
             parts.append(node.text)
         for child in node:
-            walk(child)
+            if isinstance(child.tag, str):  # processing instructions hold no text
+                walk(child)
             if child.tail:
                 parts.append(child.tail)
 

@@ -331,3 +331,26 @@ def test_evidence_line_never_invents_a_comparison() -> None:
     line = evidence_line({"design": "rct", "interventions": ["minoxidil", "microneedling"]})
     assert line == "RCT, microneedling + minoxidil"
     assert " vs " not in evidence_line(GROUP)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_title_that_the_journal_name_repeats_is_kept_whole(style: str) -> None:
+    """Only a title standing in for the authors is dropped the second time: the journal
+    "Lasers in surgery and medicine" keeps its words, in every style."""
+    record = {**RETRACTED, "retracted": False, "authors": [], "title": "Lasers in surgery.",
+              "journal": "Lasers in surgery and medicine",
+              "journal_abbrev": "Lasers in surgery and medicine"}
+    [text] = format_citations([record], style)
+    assert text.startswith("Lasers in surgery.")
+    assert text.lower().count("lasers in surgery") == 2  # the title once, the journal once
+    assert "lasers in surgery and medicine" in text.lower()
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_rules_hold_for_a_title_with_a_no_break_space(style: str) -> None:
+    [text] = format_citations([{**RETRACTED, "title": "Is 5\u00a0mg oral minoxidil safe?"}],
+                              style)
+    assert "minoxidil safe? " in text and "safe?." not in text
+    [text] = format_citations([{**RETRACTED, "authors": [],
+                                "title": "Is 5\u00a0mg oral minoxidil safe?"}], style)
+    assert text.count("minoxidil safe?") == 1

@@ -346,3 +346,20 @@ def test_a_name_suffix_in_medline_text_is_not_an_initial(tmp_path):
                                                                   "Vance V"]
     assert first.authors[0].fore_name == "Robert S"
     assert [author.display_name for author in second.authors] == ["Smith JR", "Ivanov IV"]
+
+
+def test_powers_of_ten_are_written_as_powers(tmp_path):
+    """"10<sup>6</sup>" is a million, not 106; a unit's or an ordinal's superscript, a
+    subscript and a processing instruction's content are text as before (or none)."""
+    text = (FIXTURES / "edge_cases.xml").read_text(encoding="utf-8").replace(
+        "Hair density rose by 22 hairs/cm<sup>2</sup>",
+        "Platelets 1.5 x 10<?pi note?><sup>6</sup>/uL, p &lt; 10<sup>-5</sup>, "
+        "the 1<sup>st</sup> week; Hair density rose by 22 hairs/cm<sup>2</sup>")
+    path = tmp_path / "powers.xml"
+    path.write_text(text, encoding="utf-8")
+    article = next(item for item in iter_file(path)
+                   if isinstance(item, Article) and item.pmid == "90000001")
+    results = article.abstract[2].text
+    assert results.startswith("Platelets 1.5 x 10^6/uL, p < 10^-5, the 1st week; Hair density "
+                              "rose by 22 hairs/cm2 with")
+    assert "H2O wash tests" in results
