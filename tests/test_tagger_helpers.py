@@ -118,3 +118,12 @@ def test_a_power_of_ten_is_not_a_count_of_people() -> None:
 
     assert sample_size(["Platelets at 1.5 x 10^6/uL in 10^2 men with alopecia."]) is None
     assert sample_size(["Platelets at 1.5 x 10^6/uL in 100 men with alopecia."]) == (100, 0)
+
+
+def test_the_end_of_a_range_is_not_a_count_of_people() -> None:
+    from evidence.tagging.quantities import sample_size
+
+    assert sample_size(["The outbreak grows from 127,000 to 227,000 cases after 18 months."]) \
+        is None
+    assert sample_size(["Trials enrolled 10-20 patients each."]) is None
+    assert sample_size(["Aged 18-65, 40 patients were enrolled."]) == (40, 0)

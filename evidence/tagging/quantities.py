@@ -67,6 +67,9 @@ _SINGLE_CASE = re.compile(
     _F,
 )
 MAX_PLAUSIBLE_SAMPLE = 1_000_000
+# The upper end of a range ("from 127,000 to 227,000 cases", "10-20 patients") is an
+# estimate or a spread, not the people a study enrolled.
+_RANGE_BEFORE = re.compile(r"\d\s*(?:-|\u2013|to)\s*$", _F)
 
 _SESSION_RANGE = re.compile(
     rf"(?P<n>{_NUM})\s*(?:-|to)\s*(?P<m>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:sessions|sittings|treatments)\b",
@@ -214,6 +217,9 @@ def _first_sample(
         best: tuple[int, int] | None = None  # (position, value)
         for pattern in patterns:
             for match in _GATED[pattern].find_all(text):
+                start = match.start("n")
+                if _RANGE_BEFORE.search(text, max(0, start - 12), start):
+                    continue
                 value = _int(match.group("n"))
                 if match.has_group("m") and match.group("m"):
                     other = _int(match.group("m"))
