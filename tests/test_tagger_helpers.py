@@ -115,14 +115,18 @@ def test_term_matcher_finds_optional_prefixes_case_and_word_boundaries() -> None
 def test_a_power_of_ten_is_not_a_count_of_people() -> None:
     """The parser writes "10<sup>2</sup>" as "10^2": neither 10 nor 2 men were enrolled."""
     from evidence.tagging.quantities import sample_size
+    from evidence.tagging.rules import default_rules
 
+    default_rules()  # as the tagger does: the shared Hyperscan set is fixed at its first scan
     assert sample_size(["Platelets at 1.5 x 10^6/uL in 10^2 men with alopecia."]) is None
     assert sample_size(["Platelets at 1.5 x 10^6/uL in 100 men with alopecia."]) == (100, 0)
 
 
 def test_the_end_of_a_range_is_not_a_count_of_people() -> None:
     from evidence.tagging.quantities import sample_size
+    from evidence.tagging.rules import default_rules
 
+    default_rules()  # as the tagger does: the shared Hyperscan set is fixed at its first scan
     assert sample_size(["The outbreak grows from 127,000 to 227,000 cases after 18 months."]) \
         is None
     assert sample_size(["Trials enrolled 10-20 patients each."]) is None
