@@ -290,7 +290,12 @@ def _format_one(loaded: _LoadedStyle, item: dict[str, Any]) -> str:
     bibliography = CitationStylesBibliography(loaded.style, source, formatter.plain)
     bibliography.register(Citation([CitationItem(item["id"])]))
     entries = bibliography.bibliography()
-    return " ".join(str(entries[0]).split()) if entries else ""
+    return _folded(str(entries[0])) if entries else ""
+
+
+def _folded(text: str) -> str:
+    """``text`` with each run of white space (no-break spaces too) as one space."""
+    return " ".join(text.split())
 
 
 #: Styles whose ``cs:substitute`` puts the title in the authors' place (Vancouver
@@ -308,7 +313,7 @@ def _csl_output_rules(text: str, title: str, *, style: str, authors: bool) -> st
     - Punctuation: a "?" or "!" ending a title absorbs the period the style
       puts after it ("Back to the old days?. Front Physiol." had both).
     """
-    title = " ".join(title.split())  # as _format_one folds the reference's spaces
+    title = _folded(title)  # as _format_one folds the reference's spaces
     if not title:
         return text
     if not authors and style in TITLE_SUBSTITUTES and text.startswith(title):
