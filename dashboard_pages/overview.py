@@ -47,6 +47,14 @@ def _headline(source: common.DataSource, study_filter: StudyFilter) -> None:
                           "so a trial inside a review may be counted twice.")
     second[1].metric("Years", years)
     second[2].metric("Last update", common.format_date(figures.last_update))
+    if not study_filter.relevant_only:  # a whole baseline file brings mostly other topics
+        relevant = source.query(queries.count_studies,
+                                replace(study_filter, relevant_only=True))
+        if (off_topic := figures.studies - relevant) > 0:
+            st.caption(f"{off_topic:,} of these {figures.studies:,} studies are not about "
+                       "microneedling for hair loss (the tagger's reading; each study's view "
+                       "shows the sentence). The figures count them until you tick 'About "
+                       "microneedling for hair loss only'.")
 
 
 def per_year_chart(frame: pd.DataFrame) -> alt.Chart:

@@ -402,3 +402,21 @@ def test_the_per_year_chart_says_which_studies_it_cannot_place(sqlite_loaded: st
     at = _app()
     captions = [caption.value for caption in at.caption]
     assert "Not in this chart: 2 studies have no publication year in PubMed." in captions
+
+
+def test_the_overview_says_how_many_studies_are_off_topic(loaded_url: str) -> None:
+    """The headline counts every stored record; it says how many are about something else
+    (a whole baseline file is mostly other topics) until relevant-only is ticked."""
+    from evidence.queries import count_studies
+
+    database = open_database(loaded_url)
+    with database.session() as session:
+        off_topic = count_studies(session) - count_studies(session,
+                                                           StudyFilter(relevant_only=True))
+    database.dispose()
+    assert off_topic > 0  # the fixtures hold off-topic records
+    at = _app()
+    notes = [c.value for c in at.caption if "not about microneedling for hair loss" in c.value]
+    assert notes and notes[0].startswith(f"{off_topic} of these 8 studies are not about")
+    at.checkbox(key="flt_relevant_only").check().run()
+    assert not [c for c in at.caption if "not about microneedling" in c.value]
