@@ -51,11 +51,9 @@ def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ..
 
     def check(_context: click.Context, _parameter: click.Parameter,
               values: tuple[str, ...]) -> tuple[str, ...]:
-        from evidence.tagging import vocabulary
+        from evidence.tagging.vocabulary import CODES_BY_KIND
 
-        known = {"design": vocabulary.DESIGNS, "outcome": vocabulary.OUTCOMES,
-                 "intervention": vocabulary.INTERVENTIONS, "condition": vocabulary.CONDITIONS,
-                 "device": vocabulary.DEVICES}[kind]
+        known = CODES_BY_KIND[kind]
         codes = tuple(value.strip().lower() for value in values)
         unknown = [value for value, code in zip(values, codes, strict=True) if code not in known]
         if unknown:
