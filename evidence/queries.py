@@ -46,8 +46,8 @@ TAG_FILTER_KINDS = {"outcomes": "outcome", "interventions": "intervention",
 # Letters and digits: what FTS5's unicode61 tokenizer keeps in one token (its
 # token characters are the Unicode letters and numbers). "\w" would keep "_" too,
 # and "hair_density" would reach the index as a two-word phrase, which an index
-# without positions (migration 0007) refuses.
-# A word of a text filter; a "*" right after it makes it a prefix ("microneedl*").
+# without positions (migration 0007) refuses. A "*" right after a word makes it a
+# prefix ("microneedl*").
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 
 
