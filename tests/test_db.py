@@ -120,6 +120,34 @@ def test_postgresql_upgrade_moves_search_vectors_into_their_rows(postgres_url):
         database.dispose()
 
 
+def test_an_upgrade_whose_statistics_refresh_is_blocked_still_opens(postgres_url,
+                                                                   monkeypatch):
+    """The upgrade is committed before the refresh: a refresh that cannot get its lock
+    (here a colleague's transaction holding the tags table) costs a warning, not the open.
+    libpq's PGOPTIONS gives the open a short lock timeout instead of an endless wait."""
+    engine = create_engine(postgres_url)
+    upgrade(engine, "0009")  # 0010 drops indexes of other tables, never touches tags
+    _insert_study(engine, "424242", "Needling increased hair counts.")
+    engine.dispose()
+    holder = create_engine(postgres_url).connect()
+    holder.exec_driver_sql("LOCK TABLE tags IN SHARE MODE")  # conflicts with VACUUM's lock
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=300")
+    try:
+        with pytest.warns(UserWarning, match=r"upgraded, but planner statistics were not "
+                                             r"refreshed \(.*lock timeout"):
+            database = open_database(postgres_url)
+        try:
+            assert current_revision(database.engine) == head_revision()
+            with database.session() as session:
+                assert count_studies(session, StudyFilter(text="hair counts")) == 1
+        finally:
+            database.dispose()
+    finally:
+        holder.rollback()
+        holder.close()
+        holder.engine.dispose()
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     database = open_database(f"sqlite:///{tmp_path / 'x.db'}")
     with database.engine.connect() as connection:
