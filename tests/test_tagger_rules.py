@@ -254,3 +254,132 @@ def test_nlm_category_overrides_an_unusual_label() -> None:
     assert result.outcomes == ["hair_shedding"]
     shedding = next(t for t in result.tags if t.code == "hair_shedding")
     assert shedding.sentence.startswith("The pull test")
+
+
+# What a reader of the evidence sentence would contradict (tagger 2026.12.2).
+
+def test_a_call_for_trials_is_not_the_design_and_another_meta_analysis_is_not_this_one() -> None:
+    series = article(
+        "Microneedling for androgenetic alopecia: a case series",
+        ("METHODS", "Twelve men with androgenetic alopecia received six microneedling sessions."),
+        ("RESULTS", "Hair density increased in all patients."),
+        ("CONCLUSIONS", "Larger randomized controlled trials are needed to confirm this."),
+    )
+    result = tag_article(series)
+    assert (result.design, result.evidence_level) == ("case_series", 4)
+    compared = article("Microneedling in alopecia", (None, "We treated 20 patients with "
+                       "microneedling. Hair density increased more than in a previous "
+                       "meta-analysis."))
+    assert tag_article(compared).design == "case_series"
+    uncontrolled = article("Needling for hair loss", (None, "A quasi-experimental design "
+                           "without control group was used in 25 patients."))
+    assert tag_article(uncontrolled).design == "case_series"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Thirty male C57BL/6 mice were randomly divided into three groups.",
+    "Ten male beagles were randomly allocated to three groups.",
+    "Twenty patient-derived xenografts were grown in nude animals.",
+])
+def test_animals_are_not_participants(sentence: str) -> None:
+    result = tag_article(article("Microneedling and hair regrowth", (None, sentence)))
+    assert (result.design, result.sample_size) == ("preclinical", None)
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    ("One-hundred and twenty patients with alopecia were enrolled.", 120),
+    ("One-hundred eleven patient records were reviewed.", 111),
+    ("The study evaluated the scalps of 18\u2009804 patients.", 18_804),
+    ("Of 50 patients screened, 40 were randomized.", 40),
+    ("The study included 18 women and 12 men with hair loss.", 30),
+    ("Patients were divided into two groups of 20 patients each.", 40),
+    ("The patients included 31 females and three males.", 34),
+])
+def test_sample_size_counts_the_people_enrolled(sentence: str, count: int) -> None:
+    result = tag_article(article("Microneedling for hair loss", ("METHODS", sentence)))
+    assert result.sample_size == count
+    assert next(t for t in result.tags if t.kind == "sample_size").sentence == sentence
+
+
+def test_people_who_left_are_not_the_sample_nor_a_type_of_disease() -> None:
+    left = article("Microneedling for hair loss",
+                   (None, "A total of 3 patients dropped out; 57 completed the study."))
+    assert tag_article(left).sample_size is None
+    diabetic = article("Wound healing", (None, "Serum from type 2 diabetic patients was used."))
+    assert tag_article(diabetic).sample_size is None
+
+
+@pytest.mark.parametrize(("sentence", "depth"), [
+    ("Needling was done at a depth of 0.5 mm to 1.5 mm.", (0.5, 1.5)),
+    ("The needling depth was between 0.5 and 1.5 mm.", (0.5, 1.5)),
+    ("The depth ranged from 0.5 mm (frontal) to 2.5 mm (vertex).", (0.5, 2.5)),
+    ("The depth was 1.5 mm on the vertex and 1.0 mm on the temples.", (1.0, 1.5)),
+    ("A dermaroller with 1.5-mm needles was used.", (1.5, 1.5)),
+    ("Needle lengths of 0.5 to 2.0 mm were used.", (0.5, 2.0)),
+    ("Needles up to 2.5 mm long were avoided; the depth used was 1 mm.", (1.0, 1.0)),
+    ("Microneedling was done weekly; the hair was cut to 2 mm length.", None),
+])
+def test_needle_depth_keeps_both_ends_and_only_the_needle(sentence: str,
+                                                           depth: tuple[float, float] | None):
+    result = tag_article(article("Microneedling for alopecia", (None, "Twenty patients with "
+                                 "alopecia were treated. " + sentence)))
+    assert result.needle_depth_mm == depth
+
+
+def test_a_rate_of_sessions_is_not_their_number() -> None:
+    rate = article("Microneedling for alopecia", ("METHODS", "Twenty patients received "
+                   "microneedling, 2 sessions per month for 6 months."))
+    assert tag_article(rate).sessions is None
+    spaced = article("Microneedling for alopecia", ("METHODS", "Twenty patients received "
+                     "microneedling, six sessions a month apart."))
+    assert tag_article(spaced).sessions == 6
+
+
+def test_how_long_people_had_hair_loss_is_not_follow_up() -> None:
+    result = tag_article(article("Microneedling for alopecia", ("METHODS", "Twenty patients "
+                         "with hair loss for 6 months or longer were included and were "
+                         "assessed at 12 weeks.")))
+    assert result.follow_up_weeks == 12
+
+
+def test_exclusion_criteria_are_not_arms_or_conditions() -> None:
+    trial = article(
+        "Microneedling with minoxidil for male androgenetic alopecia",
+        ("METHODS", "Forty men with androgenetic alopecia were randomized to microneedling plus "
+                    "minoxidil or minoxidil alone. Patients who had used finasteride or PRP "
+                    "within the previous 6 months were excluded. Patients with alopecia areata, "
+                    "telogen effluvium or scarring alopecia were excluded. Pregnant or lactating "
+                    "women were excluded. Patients were asked to avoid laser hair removal."),
+        ("RESULTS", "Hair count increased more with microneedling."),
+    )
+    result = tag_article(trial)
+    assert result.interventions == ["microneedling", "minoxidil"]
+    assert result.conditions == ["androgenetic_alopecia"]
+
+
+def test_what_was_not_measured_or_is_left_to_future_trials_is_not_tagged() -> None:
+    series = article(
+        "Microneedling for androgenetic alopecia",
+        ("METHODS", "Thirty patients with androgenetic alopecia underwent microneedling. Hair "
+                    "count was measured at 12 weeks. Hair density was not assessed."),
+        ("CONCLUSIONS", "Future studies should assess hair thickness and patient satisfaction. "
+                        "Microneedling may be combined with PRP or exosomes in future trials."),
+    )
+    result = tag_article(series)
+    assert result.outcomes == ["hair_count"]
+    assert result.interventions == ["microneedling"]
+
+
+def test_an_outcome_cites_where_it_was_reported_rather_than_the_aim() -> None:
+    trial = article(
+        "Microneedling for androgenetic alopecia",
+        ("OBJECTIVE", "To assess the efficacy and safety of microneedling."),
+        ("METHODS", "Thirty patients with androgenetic alopecia underwent microneedling."),
+        ("RESULTS", "Mild erythema was the only adverse event."),
+    )
+    evidence = next(t for t in tag_article(trial).tags if t.code == "adverse_events")
+    assert evidence.sentence == "Mild erythema was the only adverse event."
+    aim_only = article("Microneedling for androgenetic alopecia",
+                       ("OBJECTIVE", "To assess the efficacy and safety of microneedling."),
+                       ("METHODS", "Thirty patients underwent microneedling."))
+    assert "adverse_events" in tag_article(aim_only).outcomes  # the aim alone still counts

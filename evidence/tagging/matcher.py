@@ -528,6 +528,9 @@ class Found:
     def start(self, group: int | str = 0) -> int:
         return self._match.start(group)
 
+    def end(self, group: int | str = 0) -> int:
+        return self._match.end(group)
+
     def group(self, group: int | str = 0) -> str | None:
         start, end = self._match.span(group)
         return self._text[start:end] if start >= 0 else None

@@ -31,19 +31,29 @@ NUMBER_WORDS = frozenset({*_UNITS, *_TENS, "hundred"})
 _UNIT_ALT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _TENS_ALT = "|".join(sorted(_TENS, key=len, reverse=True))
 _BELOW_100 = rf"(?:(?:{_TENS_ALT})(?:[- ](?:{_UNIT_ALT}))?|(?:{_UNIT_ALT}))"
-# "one hundred and twenty", "a hundred", "Hundred" (a sentence opener), "twelve".
+# "one hundred and twenty", "One-hundred eleven", "a hundred", "Hundred" (a sentence
+# opener), "twelve".
 WORD_NUMBER = (
-    rf"(?:(?:(?:{_BELOW_100}|a)\s+)?hundred(?:\s+(?:and\s+)?{_BELOW_100})?|{_BELOW_100})"
+    rf"(?:(?:(?:{_BELOW_100}|a)[\s-]+)?hundred(?:[\s-]+(?:and[\s-]+)?{_BELOW_100})?"
+    rf"|{_BELOW_100})"
 )
-# Digits with optional thousands separators ("1,127") or a decimal part.
-DIGIT_NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"
+# Digits with optional thousands separators ("1,127"; "18 804", the SI style, whose thin
+# space the tagger's normalising makes a space) or a decimal part.
+DIGIT_NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:\.\d+)?"
+_GROUPED_DIGITS = re.compile(r"\d{1,3}(?:[ ,]\d{3})+")
 NUMBER = rf"(?:{DIGIT_NUMBER}|\b{WORD_NUMBER}\b)"
 
-_DASH = r"(?:-|–|—|‐|‑|to)"
+# What joins the two ends of a depth range, or two depths used ("0.5 and 1.5 mm").
+_DASH = r"(?:-|–|—|‐|‑|to|and|or)"
 _DECIMAL = r"\d+(?:[.,·]\d+)?|\.\d+"
+_DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?"
+# The first end may carry its own unit and where it was used: "0.5 mm to 1.5 mm",
+# "0.5 mm (frontal) to 2.5 mm", "1.5 mm on the vertex and 1.0 mm".
+_FIRST_END_PLACE = r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+)?"
 _DEPTH_VALUE = re.compile(
     rf"(?P<a>{_DECIMAL})\s*(?:(?P<pm>±|\+/-|\+-)\s*(?P<tol>{_DECIMAL})"
-    rf"|\s*{_DASH}\s*(?P<b>{_DECIMAL}))?\s*(?P<unit>mm|millimet(?:er|re)s?|µm|μm|um|microns?)\b",
+    rf"|(?:(?:{_DEPTH_UNIT})\b{_FIRST_END_PLACE})?\s*{_DASH}\s*(?P<b>{_DECIMAL}))?"
+    rf"(?:\s*|-)(?P<unit>{_DEPTH_UNIT})\b",
     re.IGNORECASE,
 )
 
@@ -54,7 +64,10 @@ DAYS_PER_WEEK = 7
 
 def word_to_int(text: str) -> int | None:
     """``"Sixty-eight"`` -> 68, ``"Hundred"`` -> 100, ``"1,127"`` -> 1127; else None."""
-    cleaned = text.strip().lower().replace(",", "")
+    cleaned = text.strip().lower()
+    if _GROUPED_DIGITS.fullmatch(cleaned):
+        cleaned = cleaned.replace(" ", "")
+    cleaned = cleaned.replace(",", "")
     if cleaned.isdigit():
         return int(cleaned)
     try:

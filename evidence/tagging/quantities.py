@@ -22,7 +22,8 @@ from evidence.tagging.numbers import (
 
 _F = re.IGNORECASE
 # Not part of a larger number, a unit or a power ("10^6": the parser writes exponents so).
-_NUM = rf"(?<![\w.,/^-])(?:{NUMBER})"
+# Nor a class ("type 2 diabetic patients", "grade 3", "phase 2"): no count of people.
+_NUM = rf"(?<![\w.,/^-])(?<!type )(?<!grade )(?<!stage )(?<!phase )(?<!class )(?:{NUMBER})"
 # Words allowed between a number and the people it counts ("60 male AGA
 # patients"), but not ones that start a new phrase ("13 RCTs involving 696").
 _MOD = (
@@ -30,9 +31,14 @@ _MOD = (
     r"|on|by|studies|trials|rcts|articles|groups?|patches|sessions|weeks?|months?)\b)"
     r"[A-Za-z][\w'-]*\s+)"
 )
+# People, not animals ("ten male beagles") or what was taken from people
+# ("patient-derived xenografts").
+_ANIMALS = (r"mice|mouse|rats?|rabbits?|hamsters?|guinea|pigs?|piglets?|dogs?|beagles?|cats?"
+            r"|sheep|monkeys?|macaques?|primates?|animals?|c57bl\S*|wistar|sprague|balb\S*")
 _PEOPLE = (
-    r"(?:patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women|man|woman"
-    r"|males?|females?|children|child|adults?|adolescents?|persons?|people|boys?|girls?)\b"
+    r"(?:(?:out|in)?patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women"
+    rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,2}}?(?:{_ANIMALS})\b)"
+    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?)\b(?!-)"
 )
 _ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|completed|entered)"
 
@@ -46,6 +52,12 @@ _SAMPLE_STRONG = (
     re.compile(
         rf"\b(?:total of|in total,?|overall,?)\s+(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}", _F
     ),
+    # "two groups of 20 patients (each)": the product.
+    re.compile(
+        rf"(?P<g>{_NUM})\s+(?:[\w-]+\s+)?groups?\s+(?:of|with|each of)\s+(?P<n>{_NUM})\s+"
+        rf"{_MOD}{{0,2}}{_PEOPLE}",
+        _F,
+    ),
     re.compile(
         rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
         rf"(?:were\s+|was\s+|had been\s+|have been\s+)?{_ENROLLED}",
@@ -54,9 +66,21 @@ _SAMPLE_STRONG = (
     re.compile(
         rf"\b(?:enrolled|recruited|included|randomi[sz]ed|involving|featuring|comprising|of the"
         rf"|with|report(?:ed)?|describe[sd]?|present(?:ed)?|total(?:l?ing))\s+(?P<n>{_NUM})\s+"
-        rf"{_MOD}{{0,3}}{_PEOPLE}",
+        rf"{_MOD}{{0,3}}{_PEOPLE}(?:\s+and\s+(?P<m>{_NUM})\s+{_MOD}{{0,2}}{_PEOPLE})?",
         _F,
     ),
+)
+# "Of 50 patients screened, 40 were randomized": a number of the people a sentence has
+# counted already. It names no people itself, so it is read only where the weak
+# pattern found some (the strong ones hold it: see sample_size).
+_SAMPLE_OF_THOSE_COUNTED = re.compile(
+    rf"(?P<n>{_NUM})\s+(?:were|was|had been)\s+(?:randomi[sz]ed|enrolled|included)\b", _F
+)
+# After the people counted: they were screened or left, not the people studied.
+_NOT_ENROLLED_AFTER = re.compile(
+    r"[^,;.]{0,25}?\b(?:screened|assessed for eligibility|approached|invited|excluded"
+    r"|dropped out|withdrew|withdrawn|lost to follow-?up|discontinued)\b",
+    _F,
 )
 # Tier 2: a number of people anywhere in a counted sentence ("Hundred cases of AGA").
 _SAMPLE_WEAK = re.compile(rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}", _F)
@@ -85,9 +109,14 @@ _SESSIONS = (
     re.compile(rf"\b(?:treated|performed|repeated)\s+(?P<n>{_NUM})\s+times\b", _F),
 )
 MAX_PLAUSIBLE_SESSIONS = 60
+# "2 sessions per month", "3 sessions a week": a rate, not how many sessions there were
+# ("sessions a month apart" is their spacing, and the count stands).
+_SESSION_RATE_AFTER = re.compile(
+    r"\s*(?:per|a|an|each|every|/)\s*(?:week|wk|month|day|year)s?\b(?!\s+apart)", _F
+)
 
 _DEPTH_CUE_BEFORE = re.compile(
-    rf"\b(?:depths?|length|penetration|deep)\b(?P<gap>[^;]{{0,40}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
+    rf"\b(?:depths?|lengths?|penetration|deep)\b(?P<gap>[^;]{{0,40}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
 _DEPTH_CUE_AFTER = re.compile(
@@ -98,6 +127,12 @@ _DEPTH_CUE_AFTER = re.compile(
 # "depth was less than 1 mm" is a comparison, not the depth used.
 _DEPTH_COMPARISON = re.compile(
     r"less than|more than|greater than|up to|<|>|≤|≥|\bover\b|\bunder\b|exceed|above|below", _F
+)
+# Just before a value a depth word follows: "needles up to 2.5 mm long were avoided" is a
+# comparison; "the hair was cut to 2 mm length" measures the hair, not the needle.
+_NOT_DEPTH_BEFORE = re.compile(
+    rf"(?:{_DEPTH_COMPARISON.pattern})\s*$|\b(?:cut|trimmed|clipped|shaved|shortened)\b[^,;]{{0,20}}$",
+    _F,
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
 
@@ -131,6 +166,13 @@ _EVALUATION_WORDS = re.compile(
 _NOT_FOLLOW_UP_BEFORE = re.compile(
     r"(?:every|once|intervals?\s+of|within|since|aged?|for\s+the\s+first)\s*$", _F
 )
+# "hair loss for 6 months or longer", "5 years after birth": how long people had had
+# something, not when they were assessed.
+_NOT_FOLLOW_UP_AFTER = re.compile(
+    r"\s*(?:or|and)\s+(?:longer|more)\b|\s*(?:before|prior)\b"
+    r"|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset|diagnosis)\b",
+    _F,
+)
 _LIST_NUMBER = re.compile(rf"{NUMBER}|\d+", _F)
 
 
@@ -150,14 +192,15 @@ _HAS_DURATION = GatedPattern(re.compile(r"week|wks?\b|month|year|day", _F))
 _NUMBER_STARTS = StartFinder.for_texts(prefixes="0123456789", words=(*NUMBER_WORDS, "a"))
 # Patterns that open with a number: re tries them at every character (a lookbehind
 # first leaves it nothing to skip ahead by), so they are tried at _NUMBER_STARTS only.
-_NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}")
+_NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}", f"(?P<g>{_NUM})")
 
 # The number patterns, gated and run over lower-cased ASCII text where that is
 # exact (GatedPattern.find_all): about ten times faster than with IGNORECASE.
 _GATED: dict[re.Pattern[str], GatedPattern] = {
     pattern: GatedPattern(pattern, begins_at=_NUMBER_STARTS
                           if pattern.pattern.startswith(_NUMBER_FIRST) else None)
-    for pattern in (*_SAMPLE_STRONG, _SAMPLE_WEAK, *_FOLLOW_UP, _EVALUATION_SPAN,
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_WEAK, *_FOLLOW_UP,
+                    _EVALUATION_SPAN,
                     _SESSION_RANGE, *_SESSIONS)
 }
 
@@ -200,11 +243,12 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     people = [index for index, text in enumerate(sentences)
               if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
               and weak.has_match(text)]
+    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED)
     if people and people[0] == 0:
-        found = _first_sample(sentences, [0], (*_SAMPLE_STRONG, _SAMPLE_WEAK))
+        found = _first_sample(sentences, [0], (*strong, _SAMPLE_WEAK))
         if found:
             return found
-    found = _first_sample(sentences, people, _SAMPLE_STRONG)
+    found = _first_sample(sentences, people, strong)
     return found or _first_sample(sentences, people, (_SAMPLE_WEAK,))
 
 
@@ -220,10 +264,15 @@ def _first_sample(
                 start = match.start("n")
                 if _RANGE_BEFORE.search(text, max(0, start - 12), start):
                     continue
+                if _NOT_ENROLLED_AFTER.match(text, match.end()):
+                    continue
                 value = _int(match.group("n"))
                 if match.has_group("m") and match.group("m"):
                     other = _int(match.group("m"))
                     value = value + other if value is not None and other is not None else None
+                if match.has_group("g") and match.group("g"):
+                    groups = _int(match.group("g"))
+                    value = value * groups if value is not None and groups else None
                 if value and 0 < value < MAX_PLAUSIBLE_SAMPLE:
                     if best is None or match.start() < best[0]:
                         best = (match.start(), value)
@@ -255,6 +304,8 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
             candidates.append((found.start(), None))
         for pattern in _SESSIONS:
             for match in _GATED[pattern].find_all(text):
+                if _SESSION_RATE_AFTER.match(text, match.end()):
+                    continue
                 value = _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
                     candidates.append((match.start(), value))
@@ -271,7 +322,8 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
         matches = [
             m for m in _DEPTH_CUE_BEFORE.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
-        matches += list(_DEPTH_CUE_AFTER.finditer(text))
+        matches += [m for m in _DEPTH_CUE_AFTER.finditer(text)
+                    if not _NOT_DEPTH_BEFORE.search(text, max(0, m.start() - 40), m.start())]
         for match in sorted(matches, key=lambda m: m.start()):
             low, high = depth_from_match(match)
             if MIN_PLAUSIBLE_DEPTH_MM <= low <= high <= MAX_PLAUSIBLE_DEPTH_MM:
@@ -289,7 +341,8 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
         if _EVALUATION_WORDS.search(text):
             matches += list(_GATED[_EVALUATION_SPAN].find_all(text))
         for match in matches:
-            if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()):
+            if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()) or \
+                    _NOT_FOLLOW_UP_AFTER.match(text, match.end("unit")):
                 continue
             unit = match.group("unit") or ""
             for number in _LIST_NUMBER.findall(match.group("list") or ""):

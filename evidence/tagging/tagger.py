@@ -21,6 +21,7 @@ from evidence.tagging.result import Tag, Tagging
 from evidence.tagging.rules import DesignCue, Lexicon, RuleSet, default_rules, normalise
 from evidence.tagging.sentences import (
     BACKGROUND,
+    OBJECTIVE,
     RESULTS,
     TITLE,
     UNLABELLED,
@@ -36,7 +37,7 @@ from evidence.tagging.vocabulary import (
     PRIMARY_HUMAN_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.1"
+TAGGER_VERSION = "2026.12.2"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
@@ -53,6 +54,8 @@ _CODE_ORDER = {
 }
 # How far back from an intervention term to look for "did not respond to".
 _PRIOR_WINDOW = 80
+# How far from a term an exclusion or "not measured" cue may stand in its clause.
+_CLAUSE_REACH = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class _Document:
         context = rules.context
         self.search = [context["search_strategy"].has_match(text) for text in self.norm]
         self._study: list[bool | None] = [None] * len(self.sentences)
+        self._future: list[bool | None] = [None] * len(self.sentences)
         self.counted = self._counted_sentences()
         self._abstract_starts = [s.start for s in self.sentences if s.source == "abstract"]
         self._first_abstract = next(
@@ -124,6 +128,33 @@ class _Document:
                 self.norm[index]
             )
         return found
+
+    def is_future_work(self, index: int) -> bool:
+        """Whether sentence ``index`` calls for work rather than reports it ("larger
+        randomized trials are needed"): it sets no design, outcome or arm."""
+        found = self._future[index]
+        if found is None:
+            found = self._future[index] = self.rules.context["future_work"].has_match(
+                self.norm[index]
+            )
+        return found
+
+    def in_clause_with(self, index: int, offset: int, cue: str, *, after: bool) -> bool:
+        """Whether context pattern ``cue`` stands after (or before) the term at ``offset``
+        of sentence ``index``, in the same clause: "minoxidil ... were excluded"."""
+        text = self.norm[index]
+        context = self.rules.context
+        for match in context[cue].finditer(text):
+            low, high = (offset, match.start()) if after else (match.end(), offset)
+            if 0 <= high - low <= _CLAUSE_REACH and not context["clause_break"].search(
+                    text, low, high):
+                return True
+        return False
+
+    def is_excluded(self, index: int, offset: int) -> bool:
+        """The term at ``offset`` is an exclusion criterion, not what the study had or used."""
+        return (self.in_clause_with(index, offset, "excluded_after", after=True)
+                or self.in_clause_with(index, offset, "excluded_before", after=False))
 
     def sentence_at(self, source: str, position: int) -> int | None:
         """Index of the sentence containing ``position`` of the normalised source text."""
@@ -199,16 +230,28 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
             if not doc.counted[i]:
                 return False
             section = doc.sentences[i].section
-            return section in (RESULTS, TITLE) or not context["hedge"].has_match(doc.norm[i])
+            if section not in (RESULTS, TITLE) and (
+                    context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i)):
+                return False
+            return not doc.in_clause_with(i, hit.offset, "not_measured", after=True)
+        if doc.is_excluded(i, hit.offset):
+            return False
         if kind == "condition":
             return doc.counted[i] or not primary
         # interventions and devices
+        if doc.in_clause_with(i, hit.offset, "not_measured", after=True):
+            return False
         if primary:
-            if not doc.counted[i]:
+            if not doc.counted[i] or doc.is_future_work(i):
                 return False
             before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
             return not context["prior_treatment"].has_match(before)
         return not context["established_treatment"].has_match(doc.norm[i])
+
+    def states_aim(hit: _Hit) -> bool:
+        i = hit.sentence
+        return doc.sentences[i].section == OBJECTIVE or context["aim_statement"].has_match(
+            doc.norm[i])
 
     chosen: dict[str, dict[str, _Hit]] = {}
     for kind, kind_hits in hits.items():
@@ -216,6 +259,14 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
         for hit in kind_hits:
             if hit.code not in first and allowed(hit, kind):
                 first[hit.code] = hit
+        if kind == "outcome":
+            # The evidence for an outcome is where it was measured or reported when the
+            # record says so, rather than the aim that planned it ("to assess safety").
+            for code, hit in list(first.items()):
+                if states_aim(hit):
+                    first[code] = next((later for later in kind_hits if later.code == code
+                                        and later.sentence > hit.sentence
+                                        and allowed(later, kind) and not states_aim(later)), hit)
         chosen[kind] = first
 
     for code, hit in chosen["device"].items():
@@ -226,8 +277,10 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
     conditions = chosen["condition"]
     if AGA in conditions and FPHL not in conditions:
         for i, text in enumerate(doc.norm):
-            if doc.counted[i] and doc.sentences[i].section != TITLE and \
-                    context["female_participants"].has_match(text):
+            if not doc.counted[i] or doc.sentences[i].section == TITLE:
+                continue
+            if any(not doc.is_excluded(i, match.start())
+                   for match in context["female_participants"].finditer(text)):
                 conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0)
                 break
 
@@ -311,7 +364,7 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             i = doc.sentence_at(source, match.start())
             if i is None or (cue.title_only and source != TITLE):
                 continue
-            if not (cue.any_section or doc.counted[i]):
+            if not (cue.any_section or doc.counted[i]) or doc.is_future_work(i):
                 continue
             if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue
