@@ -131,6 +131,12 @@ def _filters(command: F) -> F:
 def _study_filter(options: dict[str, Any]) -> StudyFilter:
     from evidence.queries import StudyFilter
 
+    for low, high in (("min_year", "max_year"), ("min_level", "max_level")):
+        if (options.get(low) is not None and options.get(high) is not None
+                and options[low] > options[high]):
+            raise click.UsageError(
+                f"--{low.replace('_', '-')} {options[low]} is above --{high.replace('_', '-')} "
+                f"{options[high]}: no study can match")
     return StudyFilter(
         designs=tuple(options.pop("design", ())),
         outcomes=tuple(options.pop("outcome", ())),
@@ -158,6 +164,9 @@ def _reader_went_away() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit goes here
+    # Writers left half-way (openpyxl's sheet generators for XLSX) complain as they are
+    # collected at exit, about output nobody will read.
+    sys.unraisablehook = lambda _unraisable: None
     sys.exit(1)
 
 
@@ -171,6 +180,8 @@ def _guarded(command: F) -> F:
             return command(*args, **kwargs)
         except BrokenPipeError:
             _reader_went_away()
+        except click.ClickException:  # a usage error found in the command: click says it
+            raise
         except EvidenceError as exc:
             if debug:
                 raise
@@ -188,11 +199,20 @@ def _guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _open(settings: Settings) -> Database:
+def _open(settings: Settings, *, stored: bool = False) -> Database:
     """The database, imported here rather than at the top: importing this module stays
-    cheap, which matters where it is imported again (import's fork server)."""
-    from evidence.db import open_database
+    cheap, which matters where it is imported again (import's fork server).
 
+    ``stored``: the command reads what is stored (export, cite, stats, check, retag). A
+    SQLite file that does not exist is then a mistyped path or a database not made yet,
+    and is refused, where opening it would make an empty one that answers "0 studies".
+    """
+    from evidence.db import open_database, sqlite_file
+
+    path = sqlite_file(settings.db_url)
+    if stored and path is not None and not path.exists():
+        _fail(f"no database at {path}: check --db (or EVIDENCE_DB_URL), or build it first "
+              "with evidence import or evidence ingest")
     return open_database(settings.db_url)
 
 
@@ -284,7 +304,7 @@ def export_command(fmt: str, out: Path | None, db_url: str | None, debug: bool,
     from evidence.exporting import export_to
 
     study_filter = _study_filter(filters)
-    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     if out is None or str(out) == "-":
         out = None
         count = export_to(database, study_filter, fmt, sys.stdout.buffer)
@@ -313,7 +333,7 @@ def cite_command(pmids: tuple[str, ...], style: str, no_evidence: bool, db_url: 
     from evidence.citations import format_citations
     from evidence.queries import records_by_pmid
 
-    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     with database.session() as session:
         found = records_by_pmid(session, pmids)
     missing = [pmid for pmid in pmids if pmid not in found]
@@ -332,7 +352,7 @@ def retag_command(db_url: str | None, debug: bool) -> None:
     """Re-run the tagger over every stored study (no network)."""
     from evidence.retag import retag_all
 
-    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     with _progress(None, "study", "retagging") as bar:
         result = retag_all(database, on_batch=bar.update)
     click.echo(f"retagged {result.studies} studies with tagger {result.tagger_version}; "
@@ -351,7 +371,7 @@ def stats_command(as_json: bool, db_url: str | None, debug: bool, **filters: Any
     from evidence.queries import database_stats
 
     study_filter = _study_filter(filters)
-    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     with database.session() as session:
         stats = database_stats(session, study_filter)
     if as_json:
@@ -400,7 +420,7 @@ def check_command(db_url: str | None, debug: bool) -> None:
     """Check the database: orphan rows, studies without children, stale tags, text index."""
     from evidence.integrity import check_database
 
-    database = _open(Settings.from_sources(db_url=db_url, debug=debug))
+    database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     problems = check_database(database)
     for problem in problems:
         click.echo(problem)

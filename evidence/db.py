@@ -149,12 +149,21 @@ def _configure_sqlite(engine: Engine) -> None:
 DEFAULT_DB_FOLDER: Final = Path(make_url(DEFAULT_DB_URL).database or "").parent
 
 
-def create_database_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (as SQLite reads it: "~" is not expanded); None for
+    another backend, an in-memory database or a ``file:`` URI."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).parent  # as SQLite reads it: "~" is not expanded
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_database_engine(url: str) -> Engine:
+    if make_url(url).get_backend_name() == "sqlite":
+        if (path := sqlite_file(url)) is not None:
+            folder = path.parent
             if folder == DEFAULT_DB_FOLDER:  # data/ is not committed: the first run makes it
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():  # a mistyped path must not become a new empty database

@@ -232,14 +232,16 @@ def test_export_into_a_missing_directory_is_one_line(loaded, tmp_path: Path):
     assert result.stderr.strip() == f"evidence: cannot write {out}: No such file or directory"
 
 
-def test_a_reader_that_stops_early_gets_no_error(db_url, tmp_path: Path):
-    """`evidence export ... | head -1`: the closed pipe ends the export without a message."""
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+def test_a_reader_that_stops_early_gets_no_error(db_url, tmp_path: Path, fmt: str):
+    """`evidence export ... | head -1`: the closed pipe ends the export without a message
+    (XLSX: nor one from the spreadsheet writers it leaves half-way)."""
     corpus = tmp_path / "corpus.xml"
-    write_corpus(corpus, 200)  # far more than a pipe holds, so the export meets the close
+    write_corpus(corpus, 600)  # far more than a pipe holds, so the export meets the close
     assert run("import", "--db", db_url, str(corpus)).exit_code == 0
     env = {**os.environ, "EVIDENCE_DB_URL": db_url}
     done = subprocess.run(
-        f"{sys.executable} -m evidence.cli export --format jsonl | head -c 10",
+        f"{sys.executable} -m evidence.cli export --format {fmt} | head -c 10",
         shell=True, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
     assert len(done.stdout) == 10
     assert done.stderr == ""
@@ -271,3 +273,24 @@ def test_console_script_is_installed():
     assert done.returncode == 0
     for command in ("ingest", "import", "export", "cite", "retag", "stats", "eval", "check"):
         assert command in done.stdout
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv"], ["stats"], ["check"],
+                                     ["retag"], ["cite", "123"]])
+def test_a_mistyped_sqlite_file_is_refused_not_made_empty(tmp_path: Path, command: list[str]):
+    """Reading commands would otherwise create the file and answer "0 studies"."""
+    missing = tmp_path / "evidnce.db"
+    result = run(*command, "--db", f"sqlite:///{missing}")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"evidence: no database at {missing}: check --db (or EVIDENCE_DB_URL), or build it "
+        "first with evidence import or evidence ingest")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(("low", "high"), [("--min-year", "--max-year"),
+                                           ("--min-level", "--max-level")])
+def test_bounds_that_cross_are_a_usage_error(loaded, low: str, high: str):
+    result = run("export", "--format", "csv", "--db", loaded, low, "4", high, "2")
+    assert result.exit_code == 2
+    assert f"Error: {low} 4 is above {high} 2: no study can match" in result.stderr
