@@ -59,7 +59,9 @@ _CSL_NS: Final = "{http://purl.org/net/xbiblio/csl}"
 
 # A trailing run of initials in PubMed's "Surname Initials" display form.
 # PubMed initials are at most a few capitals; four allows "JRRT".
-_INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z]{1,4}$")
+# Capital initials; a lower-case one stands for a particle ("Reenen Mv": Mari van), so
+# never two in a row ("Abc" is a word).
+_INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z](?:[^\W\d_a-z]|[a-z](?![a-z])){0,3}$")
 
 # Words that mark a collective author even when its last word looks like
 # initials ("Hair Research Society UK"). Lower case, compared word by word.
@@ -72,6 +74,8 @@ _COLLECTIVE_WORDS: Final = frozenset({
 })
 
 _ISO_DATE_RE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+# What NLM's catalogue adds to a journal's name: " : subtitle", " = parallel title".
+_CATALOGUE_ADDITION_RE: Final = re.compile(r"\s+[:=]\s+")
 _PAGE_RANGE_RE: Final = re.compile(r"^([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)$")
 
 # Variables citeproc-py knows; anything else makes it warn, so we do not pass it.
@@ -129,7 +133,9 @@ def parse_author(name: str) -> ParsedAuthor:
     if (len(parts) < 2 or not _INITIALS_RE.match(parts[-1])
             or words & _COLLECTIVE_WORDS):
         return ParsedAuthor(literal=text)
-    initials = parts[-1]
+    # A particle's lower-case initial is left out: the styles cannot place it ("v." would
+    # print as "M. v ." in APA), and "Reenen M." still names the person.
+    initials = [letter for letter in parts[-1] if not letter.islower()]
     return ParsedAuthor(family=" ".join(parts[:-1]),
                         given=" ".join(f"{letter}." for letter in initials))
 
@@ -139,18 +145,24 @@ def expand_page_range(pages: str | None) -> str | None:
 
     CSL expects complete page numbers and lets each style abbreviate (NLM
     writes "112-8", AMA and APA the full range); passing PubMed's short form
-    would make AMA print "112-8". Anything that is not a simple range
-    ("e123", "6-11; discussion 12") is returned unchanged.
+    would make AMA print "112-8". Each part of a compound string is expanded
+    ("1790-1; discussion 1791"); what is not a range ("e123") is left as it is.
     """
     if not pages:
         return pages
+    # Each part of a compound string ("1790-1; discussion 1791") on its own.
+    return "; ".join(_expand_one_range(part) for part in pages.split("; "))
+
+
+def _expand_one_range(pages: str) -> str:
     match = _PAGE_RANGE_RE.match(pages.strip())
     if not match:
         return pages
     start_prefix, start, end_prefix, end = match.groups()
-    if not end_prefix and len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
+    if not end_prefix:  # "e9-18" is e9 to e18, as "S12-5" is S12 to S15
         end_prefix = start_prefix
+        if len(end) < len(start):
+            end = start[: len(start) - len(end)] + end
     if int(end) < int(start):
         return pages
     return f"{start_prefix}{start}-{end_prefix}{end}"
@@ -180,6 +192,15 @@ def citation_title(record: Mapping[str, Any]) -> str:
     return title
 
 
+def journal_name(catalogue_title: str | None) -> str | None:
+    """The journal's name as it prints it, from NLM's catalogue title, which may add a
+    subtitle or a parallel title: "Journal of Visualized Experiments : JoVE",
+    "Kardiochirurgia i Torakochirurgia Polska = Polish Journal of ..."."""
+    if not catalogue_title:
+        return catalogue_title
+    return _CATALOGUE_ADDITION_RE.split(catalogue_title, maxsplit=1)[0].strip() or catalogue_title
+
+
 def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """One export record as a CSL-JSON item (the csl-json export and citeproc input).
 
@@ -192,7 +213,7 @@ def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {"id": str(record["pmid"]), "type": "article-journal"}
     optional: dict[str, Any] = {
         "title": citation_title(record),
-        "container-title": record.get("journal"),
+        "container-title": journal_name(record.get("journal")),
         "container-title-short": record.get("journal_abbrev"),
         "journalAbbreviation": record.get("journal_abbrev"),
         "volume": record.get("volume"),
@@ -328,6 +349,12 @@ def _csl_output_rules(text: str, title: str, *, style: str, authors: bool) -> st
     return text
 
 
+def _end_doi_element(text: str, doi: str) -> str:
+    """Citing Medicine ends the DOI element with a period before the PubMed IDs
+    ("doi:10.1/x. PubMed PMID: 1."); the bundled NLM style file leaves it out."""
+    return text.replace(f"doi:{doi} ", f"doi:{doi}. ", 1)
+
+
 def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
                      with_evidence: bool = False) -> list[str]:
     """One plain-text reference per record, in input order.
@@ -350,6 +377,8 @@ def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
             text = _format_one(loaded, item)
         text = _csl_output_rules(text, item.get("title", ""), style=style,
                                  authors="author" in item)
+        if style == "vancouver" and item.get("DOI"):
+            text = _end_doi_element(text, item["DOI"])
         if with_evidence:
             text += "\n" + evidence_line(record)
         output.append(text)

@@ -574,8 +574,8 @@ def ris_reference(record: Mapping[str, Any]) -> dict[str, Any]:
     if record.get("issue"):
         reference["number"] = record["issue"]
     pages = expand_page_range(record.get("pages"))
-    if pages:
-        start, _, end = pages.partition("-")
+    if pages:  # SP/EP from the first range of "1790-1791; discussion 1791"
+        start, _, end = pages.split("; ", 1)[0].partition("-")
         reference["start_page"] = start if end else pages
         if end:
             reference["end_page"] = end

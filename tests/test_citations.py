@@ -93,6 +93,8 @@ def test_csl_json_unicode_and_full_page_range() -> None:
     ("Microneedling Evidence Study Group", (None, None, "Microneedling Evidence Study Group")),
     ("Hair Research Society UK", (None, None, "Hair Research Society UK")),
     ("Madonna", (None, None, "Madonna")),
+    ("Reenen Mv", ("Reenen", "M.", None)),  # "v": a particle (Mari van) the styles cannot place
+    ("Skin Care Abc", (None, None, "Skin Care Abc")),
 ])
 def test_parse_author(name: str, expected: tuple[str | None, str | None, str | None]) -> None:
     parsed = parse_author(name)
@@ -107,6 +109,9 @@ def test_parse_author(name: str, expected: tuple[str | None, str | None, str | N
     ("S12-5", "S12-S15"),
     ("e123", "e123"),
     ("6-11; discussion 12", "6-11; discussion 12"),
+    ("1790-1; discussion 1791", "1790-1791; discussion 1791"),
+    ("e9-18", "e9-e18"),
+    ("e225-6", "e225-e226"),
     ("120-8x", "120-8x"),
     (None, None),
 ])
@@ -171,23 +176,23 @@ EXPECTED = {
     },
     "vancouver": {
         # NLM: up to 6 authors then "et al."; Year Mon;Vol(Issue):pages with the
-        # range abbreviated ("minimal"); PMID and PMCID as notes. The CSL style
-        # puts no period after the DOI and uses the CSL en dash in page ranges.
+        # range abbreviated ("minimal"); PMID and PMCID as notes; the DOI element
+        # ends with a period (Citing Medicine); the CSL en dash in page ranges.
         DHURAT["pmid"]: "Dhurat R, Sukesh M, Avhad G, Dandale A, Pai A, Pai GS. A randomized "
                         "evaluation of minoxidil and microneedling in androgenetic alopecia. "
-                        "Int J Trichology. 2013 Jan;5(1):6–11. doi:10.4103/0974-7753.114700 "
+                        "Int J Trichology. 2013 Jan;5(1):6–11. doi:10.4103/0974-7753.114700. "
                         "PubMed PMID: 23960389; PubMed Central PMCID: PMC3746236.",
         MULLER["pmid"]: "Müller K, Núñez-García A, Øster-Hansen PB, Schröder L, Weiß T, "
                         "Dupré É, et al. Microneedling at ≥600 μm depth with platelet-rich "
                         "plasma in female pattern hair loss: a split-scalp trial. J Cosmet "
-                        "Dermatol. 2019 Oct 3;18(5):1412–9. doi:10.1111/jocd.12345 PubMed "
+                        "Dermatol. 2019 Oct 3;18(5):1412–9. doi:10.1111/jocd.12345. PubMed "
                         "PMID: 31000001.",
         GROUP["pmid"]: "Microneedling Evidence Study Group. Microneedling for hair loss: a "
                        "systematic review and meta-analysis. Dermatol Ther. 2022. PubMed PMID: "
                        "35000002.",
         RETRACTED["pmid"]: "Smith J, Lee HK. [RETRACTED] Does microneedling alone regrow hair in "
                            "alopecia areata? J Dermatolog Treat. 2021 Mar;33(2):210–4. "
-                           "doi:10.1016/j.example.2021.01.002 PubMed PMID: 36000003.",
+                           "doi:10.1016/j.example.2021.01.002. PubMed PMID: 36000003.",
     },
 }
 
@@ -208,7 +213,7 @@ WITHOUT_AUTHORS = {
            "Journal of Dermatological Treatment, 33(2), 210–214. "
            "https://doi.org/10.1016/j.example.2021.01.002",
     "vancouver": "[RETRACTED] Does microneedling alone regrow hair in alopecia areata? J "
-                 "Dermatolog Treat. 2021 Mar;33(2):210–4. doi:10.1016/j.example.2021.01.002 "
+                 "Dermatolog Treat. 2021 Mar;33(2):210–4. doi:10.1016/j.example.2021.01.002. "
                  "PubMed PMID: 36000003.",
 }
 
@@ -354,3 +359,15 @@ def test_the_rules_hold_for_a_title_with_a_no_break_space(style: str) -> None:
     [text] = format_citations([{**RETRACTED, "authors": [],
                                 "title": "Is 5\u00a0mg oral minoxidil safe?"}], style)
     assert text.count("minoxidil safe?") == 1
+
+
+@pytest.mark.parametrize(("catalogue", "printed"), [
+    ("Journal of visualized experiments : JoVE", "Journal of visualized experiments"),
+    ("Kardiochirurgia i torakochirurgia polska = Polish journal of cardio-thoracic surgery",
+     "Kardiochirurgia i torakochirurgia polska"),
+    ("The Lancet. HIV", "The Lancet. HIV"),
+    ("Skin appendage disorders", "Skin appendage disorders"),
+])
+def test_a_citation_names_the_journal_as_it_prints_itself(catalogue: str, printed: str) -> None:
+    assert to_csl_json({"pmid": "1", "title": "T", "journal": catalogue})[
+        "container-title"] == printed

@@ -527,6 +527,16 @@ def test_ris_round_trip_field_by_field() -> None:
         assert absent not in group
 
 
+@pytest.mark.parametrize(("pages", "start", "end"), [
+    ("1790-1; discussion 1791", "1790", "1791"),
+    ("e1-8", "e1", "e8"),
+])
+def test_ris_pages_come_from_the_first_range(pages: str, start: str, end: str) -> None:
+    record = {**records()[0], "pages": pages}
+    reference = rispy.loads(export_bytes([record], "ris", _info()).decode("utf-8"))[0]
+    assert (reference["start_page"], reference["end_page"]) == (start, end)
+
+
 def test_ris_continuation_line_cannot_forge_a_tag() -> None:
     record = {**DHURAT, "abstract": "First line\nER  - not the end\nTI  - nor a title"}
     [reference] = rispy.loads(export_bytes([record], "ris").decode("utf-8"))
