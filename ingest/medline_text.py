@@ -25,7 +25,8 @@ from ingest.pubmed_xml import MEDLINE_DATE, RETRACTED_TYPE, TRIAL_ID, iso_date, 
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _CONTINUATION = "      "
-_HEADING = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z &/,-]{2,40}):\s")
+# "METHODS: ", "PATIENT(S): ", "COMPARISON WITH EXISTING METHOD(S): ".
+_HEADING = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z &/,()-]{2,40}):\s")
 _ID_KIND = re.compile(r"^(.*?)\s*\[(\w+)\]\s*$")
 
 
@@ -84,6 +85,7 @@ _AU_SUFFIX = re.compile(r"\s+(?:Jr|Sr|2nd|3rd|4th)\.?$")
 def record_from_fields(fields: list[tuple[str, str]]) -> Article:
     values: dict[str, list[str]] = {}
     authors: list[Author] = []
+    awaiting_au = False  # the last author came from FAU, and its AU line may follow
     for tag, value in fields:
         values.setdefault(tag, []).append(value)
         if tag == "FAU":
@@ -92,8 +94,19 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
             initials = "".join(part[0] for part in re.split(r"[\s-]+", fore) if part)
             authors.append(Author(last_name=last, fore_name=fore or None,
                                   initials=initials or None))
+            awaiting_au = True
+        elif tag == "AU" and awaiting_au:
+            # PubMed's own initials ("Kozai TD" for "Kozai, Takashi D Y"), as the XML's
+            # <Initials> has them: rebuilt from the fore name they would be "TDY".
+            au_last, _, au_initials = _AU_SUFFIX.sub("", value).rpartition(" ")
+            previous = authors[-1]
+            if au_last == previous.last_name and au_initials:
+                authors[-1] = Author(previous.last_name, previous.fore_name, au_initials,
+                                     previous.collective_name, previous.affiliations)
+            awaiting_au = False
         elif tag == "CN":
             authors.append(Author(collective_name=value))
+            awaiting_au = False
         elif tag == "AD" and authors:
             previous = authors[-1]
             authors[-1] = Author(previous.last_name, previous.fore_name, previous.initials,

@@ -52,8 +52,10 @@ _SEASON_MONTH = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 SAFE_PARSING: dict[str, bool] = {"resolve_entities": False, "no_network": True,
                                  "load_dtd": False, "remove_comments": True}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-MEDLINE_DATE = re.compile(r"(?P<year>\d{4})(?:\s+(?P<month>[A-Za-z]{3})[a-z]*)?"
-                           r"(?:\s+(?P<day>\d{1,2})\b)?")
+# A month or day that opens a range ("2015 Oct-Dec", "1998 Dec-1999 Jan", "2015 Oct
+# 12-18") is not known: the date stops before it.
+MEDLINE_DATE = re.compile(r"(?P<year>\d{4})(?:\s+(?P<month>[A-Za-z]{3})[a-z]*+(?!\s*-)"
+                          r"(?:\s+(?P<day>\d{1,2})\b(?!\s*-))?)?")
 
 # Trial registry identifiers as registries write them; NCT is ClinicalTrials.gov.
 TRIAL_ID = re.compile(
@@ -69,6 +71,12 @@ TRIAL_REGISTRIES = frozenset({
 
 
 
+# MathML inside an abstract: its layout white space (one element per line in efetch
+# output) is not text, except inside <mml:mtext>.
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATH_TEXT = f"{_MATHML}mtext"
+# Inline elements that attach to the text before them.
+_ATTACHED = frozenset({"sub", "sup"})
 # A superscript that is a power of the number before it: "1.5 x 10<sup>6</sup>/uL".
 _EXPONENT = re.compile(r"[-+\u2212\u2013]?\d+(?:\.\d+)?")
 
@@ -98,27 +106,36 @@ def _marked_up_text(element: etree._Element) -> str:
     Flattened, "10<sup>6</sup>" reads "106" and "10<sup>-5</sup>" a range "10-5":
     wrong numbers on screen and for the tagger. A numeric superscript right
     after a digit becomes "10^6"; every other superscript ("cm<sup>2</sup>",
-    "h<sup>-1</sup>", "1<sup>st</sup>") stays plain text as before.
+    "h<sup>-1</sup>", "1<sup>st</sup>") stays plain text as before. Layout white
+    space is not text: MathML's, and a line break before a <sub> or <sup>.
     """
     exponents = {sup for sup in element.iter("sup")
                  if not len(sup) and sup.text and _EXPONENT.fullmatch(sup.text.strip())}
-    if not exponents:
-        return "".join(element.itertext())
     parts: list[str] = []
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: etree._Element, in_math: bool) -> None:
+        if node.tag in _ATTACHED and parts:
+            parts[-1] = _without_layout_end(parts[-1])
         if node in exponents and parts and parts[-1][-1:].isdigit():
             parts.append("^")
-        if node.text:
+        if node.text and not (in_math and node.text.isspace() and node.tag != _MATH_TEXT):
             parts.append(node.text)
         for child in node:
             if isinstance(child.tag, str):  # processing instructions hold no text
-                walk(child)
-            if child.tail:
+                walk(child, in_math or child.tag.startswith(_MATHML))
+            if child.tail and not (in_math and child.tail.isspace()):
                 parts.append(child.tail)
 
-    walk(element)
+    walk(element, False)
     return "".join(parts)
+
+
+def _without_layout_end(text: str) -> str:
+    """``text`` without the line break and indentation a pretty-printer put before a
+    <sub> or <sup> ("β\\n\\t\\t<sub>2</sub>-agonist" is "β2-agonist"); a plain space,
+    which the author may have meant, stays."""
+    stripped = text.rstrip()
+    return stripped if "\n" in text[len(stripped):] else text
 
 
 def _child(element: etree._Element, tag: str) -> etree._Element | None:

@@ -97,7 +97,7 @@ def test_publication_types_mesh_keywords_and_trial_ids(edge):
 
 def test_medline_date_no_abstract_and_two_languages(edge):
     article = edge["90000002"]
-    assert (article.year, article.pub_date) == (1990, "1990-05")
+    assert (article.year, article.pub_date) == (1990, "1990")  # "1990 May-Jun": no one month
     assert article.abstract == [] and article.abstract_text == ""
     assert article.pages == "33-7"
     assert article.languages == ["eng", "fre"]
@@ -240,6 +240,24 @@ def test_a_pmid_pubmed_would_never_issue_is_reported_in_both_formats(tmp_path, p
             assert len(articles) == kept
 
 
+@pytest.mark.parametrize(("medline_date", "year", "pub_date"), [
+    ("2015 Oct-Dec", 2015, "2015"),
+    ("1998 Dec-1999 Jan", 1998, "1998"),
+    ("2015 Sept-Oct", 2015, "2015"),
+    ("2015 Oct 12-18", 2015, "2015-10"),
+    ("2015 Nov 3", 2015, "2015-11-03"),
+    ("Winter 2015", 2015, "2015"),
+])
+def test_a_medline_date_is_as_precise_as_it_is_known(medline_date, year, pub_date):
+    """CONTRACT.md: pub_date "as precise as known"; a range of months names no month."""
+    data = (f"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            f"<Journal><JournalIssue><PubDate><MedlineDate>{medline_date}</MedlineDate></PubDate>"
+            f"</JournalIssue></Journal><ArticleTitle>Needling.</ArticleTitle></Article>"
+            f"</MedlineCitation></PubmedArticle></PubmedArticleSet>").encode()
+    article = next(item for item in iter_bytes(data) if isinstance(item, Article))
+    assert (article.year, article.pub_date) == (year, pub_date)
+
+
 def test_iter_bytes_reads_an_efetch_answer():
     data = (FIXTURES / "edge_cases.xml").read_bytes()
     assert [i.pmid for i in iter_bytes(data) if isinstance(i, Article)][:2] == [
@@ -346,6 +364,53 @@ def test_a_name_suffix_in_medline_text_is_not_an_initial(tmp_path):
                                                                   "Vance V"]
     assert first.authors[0].fore_name == "Robert S"
     assert [author.display_name for author in second.authors] == ["Smith JR", "Ivanov IV"]
+
+
+def test_medline_text_takes_pubmeds_initials_as_the_xml_does(tmp_path):
+    """"FAU - Kozai, Takashi D Y" with "AU - Kozai TD" is Kozai TD, as the XML's
+    <Initials> give it: the same study has the same authors whatever the file format."""
+    nbib = tmp_path / "initials.nbib"
+    nbib.write_text(
+        "PMID- 90000097\nTI  - Needling and hair.\nDP  - 2020\n"
+        "FAU - Kozai, Takashi D Y\nAU  - Kozai TD\n"
+        "FAU - van der Berg, Jan Pieter\nAU  - van der Berg JP\n"
+        "FAU - Moreau, Anne-Marie\n"  # no AU line: initials from the fore name
+        "CN  - Hair Study Group\nAU  - Unrelated AB\n", encoding="utf-8")
+    [article] = (item for item in iter_medline(nbib) if isinstance(item, Article))
+    assert [author.display_name for author in article.authors] == [
+        "Kozai TD", "van der Berg JP", "Moreau AM", "Hair Study Group"]
+    assert article.authors[0].fore_name == "Takashi D Y"
+
+
+def test_medline_text_headings_may_hold_brackets(tmp_path):
+    nbib = tmp_path / "headings.nbib"
+    nbib.write_text(
+        "PMID- 90000096\nTI  - Needling and hair.\nDP  - 2020\n"
+        "AB  - OBJECTIVE: To test needling. PATIENT(S): Twenty women. INTERVENTION(S):\n"
+        "      Microneedling.\n", encoding="utf-8")
+    [article] = (item for item in iter_medline(nbib) if isinstance(item, Article))
+    assert [(section.label, section.text) for section in article.abstract] == [
+        ("OBJECTIVE", "To test needling."), ("PATIENT(S)", "Twenty women."),
+        ("INTERVENTION(S)", "Microneedling.")]
+
+
+def test_layout_white_space_in_markup_is_not_text():
+    """efetch prints MathML one element per line, and may break the line before a <sub>:
+    "V . O 2 m a x" and "β 2-agonist" were what users read and the tagger saw."""
+    abstract = ('Oxygen uptake ( <mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML">\n'
+                '    <mml:msub>\n      <mml:mrow>\n        <mml:mover>\n'
+                '          <mml:mi>V</mml:mi>\n          <mml:mo>.</mml:mo>\n'
+                '        </mml:mover>\n        <mml:mi>O</mml:mi>\n      </mml:mrow>\n'
+                '      <mml:mn>2</mml:mn>\n    </mml:msub>\n    <mml:mtext>max of</mml:mtext>\n'
+                '  </mml:math> ) rose with a \u03b2\n\t\t<sub>2</sub>-agonist and '
+                'CO <sub>2</sub> laser.')
+    data = ("<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            "<ArticleTitle>Needling.</ArticleTitle><Abstract><AbstractText>"
+            f"{abstract}</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>"
+            "</PubmedArticleSet>").encode()
+    [article] = (item for item in iter_bytes(data) if isinstance(item, Article))
+    assert article.abstract_text == ("Oxygen uptake ( V.O2max of ) rose with a \u03b22-agonist "
+                                     "and CO 2 laser.")
 
 
 def test_powers_of_ten_are_written_as_powers(tmp_path):
