@@ -63,6 +63,9 @@ _CSL_NS: Final = "{http://purl.org/net/xbiblio/csl}"
 # never two in a row ("Abc" is a word).
 _INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z](?:[^\W\d_a-z]|[a-z](?![a-z])){0,3}$")
 
+# Generational suffixes as PubMed writes them after the initials ("Carr R 3rd").
+NAME_SUFFIXES: Final = frozenset({"Jr", "Sr", "2nd", "3rd", "4th", "II", "III", "IV"})
+
 # Words that mark a collective author even when its last word looks like
 # initials ("Hair Research Society UK"). Lower case, compared word by word.
 _COLLECTIVE_WORDS: Final = frozenset({
@@ -106,6 +109,7 @@ class ParsedAuthor:
     family: str | None = None
     given: str | None = None  # initials with periods: "G. S."
     literal: str | None = None  # a collective name, kept whole
+    suffix: str | None = None  # "Jr", "3rd"
 
     def as_csl(self) -> dict[str, str]:
         """The CSL-JSON name object."""
@@ -114,11 +118,14 @@ class ParsedAuthor:
         name = {"family": self.family or ""}
         if self.given:
             name["given"] = self.given
+        if self.suffix:
+            name["suffix"] = self.suffix
         return name
 
 
 def parse_author(name: str) -> ParsedAuthor:
-    """Split ``"Surname Initials"`` (CONTRACT.md) into family and given names.
+    """Split ``"Surname Initials"`` (CONTRACT.md) into family and given names, and the
+    suffix PubMed puts after them ("Bunn PA Jr").
 
     Initials become ``"G. S."``: citeproc-py treats an unspaced ``"GS"`` as one
     given name and would cite "Pai G". Anything that does not end in initials,
@@ -129,6 +136,9 @@ def parse_author(name: str) -> ParsedAuthor:
     """
     text = " ".join(name.split())
     parts = text.split(" ")
+    suffix = None
+    if len(parts) > 2 and parts[-1] in NAME_SUFFIXES and _INITIALS_RE.match(parts[-2]):
+        suffix, parts = parts[-1], parts[:-1]  # "Bunn PA Jr", as PubMed shows it
     words = {re.sub(r"\W", "", part).lower() for part in parts}
     if (len(parts) < 2 or not _INITIALS_RE.match(parts[-1])
             or words & _COLLECTIVE_WORDS):
@@ -137,7 +147,7 @@ def parse_author(name: str) -> ParsedAuthor:
     # print as "M. v ." in APA), and "Reenen M." still names the person.
     initials = [letter for letter in parts[-1] if not letter.islower()]
     return ParsedAuthor(family=" ".join(parts[:-1]),
-                        given=" ".join(f"{letter}." for letter in initials))
+                        given=" ".join(f"{letter}." for letter in initials), suffix=suffix)
 
 
 def expand_page_range(pages: str | None) -> str | None:

@@ -492,6 +492,8 @@ def _bibtex_author(name: str) -> str:
     if parsed.literal is not None:
         return "{" + bibtex_escape(parsed.literal) + "}"  # braces: not "Surname, Given"
     family = bibtex_escape(parsed.family or "")
+    if parsed.suffix:  # BibTeX's "von Last, Jr, First"
+        family = f"{family}, {bibtex_escape(parsed.suffix)}"
     return f"{family}, {parsed.given}" if parsed.given else family
 
 
@@ -558,9 +560,11 @@ def ris_reference(record: Mapping[str, Any]) -> dict[str, Any]:
     authors = []
     for name in record.get("authors") or []:
         parsed = parse_author(name)
-        authors.append(parsed.literal if parsed.literal is not None
-                       else f"{parsed.family}, {parsed.given}" if parsed.given
-                       else parsed.family)
+        if parsed.literal is not None:
+            authors.append(parsed.literal)
+        else:  # RIS: "Last, First, Suffix"
+            authors.append(", ".join(part for part in (parsed.family, parsed.given,
+                                                       parsed.suffix) if part))
     if authors:
         reference["authors"] = authors
     reference["title"] = citation_title(record)

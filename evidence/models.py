@@ -125,12 +125,13 @@ class AuthorRow(Base):
     initials: Mapped[str | None] = mapped_column(String(32))
     collective_name: Mapped[str | None] = mapped_column(Text)
     affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    suffix: Mapped[str | None] = mapped_column(String(16))
 
     @property
     def display_name(self) -> str:
         if self.collective_name:
             return self.collective_name
-        return " ".join(part for part in (self.last_name, self.initials) if part)
+        return " ".join(part for part in (self.last_name, self.initials, self.suffix) if part)
 
 
 class PublicationTypeRow(Base):

@@ -27,13 +27,15 @@ class Author:
     initials: str | None = None
     collective_name: str | None = None
     affiliations: tuple[str, ...] = ()
+    suffix: str | None = None  # "Jr", "3rd": it tells a father from a son
 
     @property
     def display_name(self) -> str:
-        """``"Surname Initials"``, the form CONTRACT.md promises in exports."""
+        """``"Surname Initials"``, the form CONTRACT.md promises in exports, with a
+        suffix as PubMed shows it ("Bunn PA Jr")."""
         if self.collective_name:
             return self.collective_name
-        return " ".join(part for part in (self.last_name, self.initials) if part)
+        return " ".join(part for part in (self.last_name, self.initials, self.suffix) if part)
 
 
 @dataclass(frozen=True, slots=True)

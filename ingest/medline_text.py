@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from evidence.errors import InputFileError
@@ -75,11 +76,17 @@ def _date_revised(value: str | None) -> str | None:
 
 
 # A generational suffix after a name: MEDLINE writes "FAU - English, Robert S Jr" and
-# "AU - English RS Jr". PubMed XML keeps it apart (<Suffix>), which we do not store
-# either: left in, it became an initial ("English RSJ"). In AU a roman numeral could
-# be initials ("Smith IV"), so only the unambiguous suffixes are taken off there.
-_FORE_NAME_SUFFIX = re.compile(r"\s+(?:Jr|Sr|2nd|3rd|4th|II|III|IV)\.?$")
-_AU_SUFFIX = re.compile(r"\s+(?:Jr|Sr|2nd|3rd|4th)\.?$")
+# "AU - English RS Jr"; PubMed XML keeps it apart (<Suffix>). Left in, it became an
+# initial ("English RSJ"). In AU a roman numeral could be initials ("Smith IV"), so
+# only the unambiguous suffixes are read there.
+_FORE_NAME_SUFFIX = re.compile(r"\s+(Jr|Sr|2nd|3rd|4th|II|III|IV)\.?$")
+_AU_SUFFIX = re.compile(r"\s+(Jr|Sr|2nd|3rd|4th)\.?$")
+
+
+def _without_suffix(name: str, pattern: re.Pattern[str]) -> tuple[str, str | None]:
+    """``"Robert S Jr"`` -> ``("Robert S", "Jr")``; a name without one comes back whole."""
+    match = pattern.search(name)
+    return (name[:match.start()], match.group(1)) if match else (name, None)
 
 
 def record_from_fields(fields: list[tuple[str, str]]) -> Article:
@@ -90,27 +97,26 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
         values.setdefault(tag, []).append(value)
         if tag == "FAU":
             last, _, fore = value.partition(", ")
-            fore = _FORE_NAME_SUFFIX.sub("", fore)
+            fore, suffix = _without_suffix(fore, _FORE_NAME_SUFFIX)
             initials = "".join(part[0] for part in re.split(r"[\s-]+", fore) if part)
             authors.append(Author(last_name=last, fore_name=fore or None,
-                                  initials=initials or None))
+                                  initials=initials or None, suffix=suffix))
             awaiting_au = True
         elif tag == "AU" and awaiting_au:
             # PubMed's own initials ("Kozai TD" for "Kozai, Takashi D Y"), as the XML's
             # <Initials> has them: rebuilt from the fore name they would be "TDY".
-            au_last, _, au_initials = _AU_SUFFIX.sub("", value).rpartition(" ")
-            previous = authors[-1]
-            if au_last == previous.last_name and au_initials:
-                authors[-1] = Author(previous.last_name, previous.fore_name, au_initials,
-                                     previous.collective_name, previous.affiliations)
+            au_name, au_suffix = _without_suffix(value, _AU_SUFFIX)
+            au_last, _, au_initials = au_name.rpartition(" ")
+            if au_last == authors[-1].last_name and au_initials:
+                authors[-1] = replace(authors[-1], initials=au_initials,
+                                      suffix=au_suffix or authors[-1].suffix)
             awaiting_au = False
         elif tag == "CN":
             authors.append(Author(collective_name=value))
             awaiting_au = False
         elif tag == "AD" and authors:
-            previous = authors[-1]
-            authors[-1] = Author(previous.last_name, previous.fore_name, previous.initials,
-                                 previous.collective_name, (*previous.affiliations, value))
+            authors[-1] = replace(authors[-1],
+                                  affiliations=(*authors[-1].affiliations, value))
 
     def first(tag: str) -> str | None:
         found = values.get(tag)
@@ -120,8 +126,10 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
     require_pmid(pmid)
     if not authors:  # files without FAU carry AU ("Surname AB") only
         for value in values.get("AU", []):
-            last, _, initials = _AU_SUFFIX.sub("", value).rpartition(" ")
-            authors.append(Author(last_name=last or value, initials=initials or None))
+            name, suffix = _without_suffix(value, _AU_SUFFIX)
+            last, _, initials = name.rpartition(" ")
+            authors.append(Author(last_name=last or name, initials=initials or None,
+                                  suffix=suffix))
 
     ids: dict[str, str] = {}
     for value in values.get("AID", []) + values.get("LID", []):

@@ -245,7 +245,7 @@ def sort_date(iso: str | None, season: str | None = None) -> str | None:
 
 def _author(author: etree._Element) -> Author | None:
     """One ``Author``, reading its children in a single pass."""
-    last = fore = initials = collective = None
+    last = fore = initials = collective = suffix = None
     affiliations: list[str] = []
     for child in author:
         tag = child.tag
@@ -255,6 +255,8 @@ def _author(author: etree._Element) -> Author | None:
             fore = _text(child) or None
         elif tag == "Initials":
             initials = _text(child) or None
+        elif tag == "Suffix":
+            suffix = _text(child) or None
         elif tag == "AffiliationInfo":
             for part in child:  # its first Affiliation
                 if part.tag == "Affiliation":
@@ -269,7 +271,7 @@ def _author(author: etree._Element) -> Author | None:
         return Author(None, None, None, collective, tuple(affiliations))
     if not last:
         return None
-    return Author(last, fore, initials, None, tuple(affiliations))
+    return Author(last, fore, initials, None, tuple(affiliations), suffix)
 
 
 def _authors(author_list: etree._Element | None) -> list[Author]:

@@ -41,7 +41,7 @@ STUDY_COLUMNS = STUDY_RECORD_COLUMNS + STUDY_TAGGING_COLUMNS + STUDY_TIME_COLUMN
 RECORD_CHILD_COLUMNS: dict[str, tuple[str, ...]] = {
     "abstract_sections": ("position", "label", "category", "text"),
     "authors": ("position", "last_name", "fore_name", "initials", "collective_name",
-                "affiliations"),
+                "affiliations", "suffix"),
     "publication_types": ("position", "name"),
     "mesh_headings": ("position", "descriptor", "descriptor_ui", "major_topic", "qualifiers",
                       "major_qualifiers"),
@@ -119,8 +119,8 @@ def study_rows(article: Article, source: str, tagging: Tagging | None = None) ->
     sources = article.trial_id_sources
     children = (
         [(i, s.label, s.category, s.text) for i, s in enumerate(article.abstract)],
-        [(i, a.last_name, a.fore_name, a.initials, a.collective_name, _json(a.affiliations))
-         for i, a in enumerate(article.authors)],
+        [(i, a.last_name, a.fore_name, a.initials, a.collective_name, _json(a.affiliations),
+          a.suffix) for i, a in enumerate(article.authors)],
         list(enumerate(article.publication_types)),
         [(i, m.descriptor, m.descriptor_ui, m.major_topic, _json(m.qualifiers),
           _json(m.major_qualifiers)) for i, m in enumerate(article.mesh)],

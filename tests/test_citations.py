@@ -15,6 +15,7 @@ import pytest
 
 from evidence.citations import (
     STYLES,
+    ParsedAuthor,
     UnknownStyleError,
     citation_title,
     date_parts,
@@ -371,3 +372,14 @@ def test_the_rules_hold_for_a_title_with_a_no_break_space(style: str) -> None:
 def test_a_citation_names_the_journal_as_it_prints_itself(catalogue: str, printed: str) -> None:
     assert to_csl_json({"pmid": "1", "title": "T", "journal": catalogue})[
         "container-title"] == printed
+
+
+def test_a_name_suffix_is_cited_as_each_style_prints_it() -> None:
+    assert parse_author("Bunn PA Jr") == ParsedAuthor(family="Bunn", given="P. A.", suffix="Jr")
+    assert parse_author("Ivanov IV") == ParsedAuthor(family="Ivanov", given="I. V.")
+    record = {"pmid": "1", "title": "A trial.", "journal": "J Test", "journal_abbrev": "J Test",
+              "year": 2012, "authors": ["Bunn PA Jr", "Carr R 3rd"]}
+    ama, apa, vancouver = (format_citations([record], style)[0] for style in STYLES)
+    assert ama.startswith("Bunn PA Jr, Carr R 3rd. A trial.")
+    assert apa.startswith("Bunn, P. A., Jr, & Carr, R., 3rd. (2012).")
+    assert vancouver.startswith("Bunn PA Jr, Carr R 3rd. A trial.")

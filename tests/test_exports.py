@@ -448,6 +448,17 @@ def test_bibtex_names_parse_as_people_and_groups() -> None:
     assert group["author"][0].last == ["{Microneedling Evidence Study Group}"]
 
 
+def test_a_name_suffix_reaches_bibtex_and_ris_in_their_own_place() -> None:
+    record = {**MULLER, "authors": ["Bunn PA Jr", "Müller K"]}
+    library = bibtexparser.parse_string(
+        export_bytes([record], "bibtex").decode("utf-8"),
+        append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
+    bunn = library.entries[0]["author"][0]
+    assert (bunn.last, bunn.jr, bunn.first) == (["Bunn"], ["Jr"], ["P.", "A."])
+    reference = rispy.loads(export_bytes([record], "ris", _info()).decode("utf-8"))[0]
+    assert reference["authors"] == ["Bunn, P. A., Jr", "Müller, K."]
+
+
 def test_bibtex_title_protects_capitals() -> None:
     record = {**DHURAT, "title": "Microneedling and PRP versus minoxidil in AGA: Results."}
     [entry] = _bibtex(export_bytes([record], "bibtex"), decode=False).entries

@@ -222,3 +222,19 @@ def test_json_columns_are_written_as_json_dumps_writes_them():
     for values in samples:
         assert _json(values) == json.dumps(list(values))
         assert json.loads(_json(values)) == list(values)
+
+
+def test_a_name_suffix_is_stored_and_read_back(database):
+    """Migration 0011: "Bunn PA Jr" and "Bunn PA" (father and son) stay two authors."""
+    from evidence.queries import records_by_pmid
+    from ingest.pubmed_xml import iter_bytes
+
+    data = (b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            b"<ArticleTitle>Needling.</ArticleTitle><AuthorList><Author><LastName>Bunn</LastName>"
+            b"<Initials>PA</Initials><Suffix>Jr</Suffix></Author><Author><LastName>Bunn"
+            b"</LastName><Initials>PA</Initials></Author></AuthorList></Article>"
+            b"</MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    load_items(database, iter_bytes(data), source="test")
+    with database.session() as session:
+        assert records_by_pmid(session, ["424242"])["424242"]["authors"] == [
+            "Bunn PA Jr", "Bunn PA"]

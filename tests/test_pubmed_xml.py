@@ -348,8 +348,8 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path):
     assert large < small + 10 * 1024, (small, large)
 
 
-def test_a_name_suffix_in_medline_text_is_not_an_initial(tmp_path):
-    """"FAU - English, Robert S Jr" is English RS, as the XML (which keeps <Suffix> apart)
+def test_a_name_suffix_in_medline_text_is_kept_apart_from_the_initials(tmp_path):
+    """"FAU - English, Robert S Jr" is English RS with the suffix Jr, as the XML's <Suffix>
     gives it; so are "AU - English RS Jr" alone and a roman numeral after a fore name."""
     nbib = tmp_path / "suffix.nbib"
     nbib.write_text(
@@ -360,10 +360,21 @@ def test_a_name_suffix_in_medline_text_is_not_an_initial(tmp_path):
         "PMID- 90000098\nTI  - Needling again.\nDP  - 2020\n"
         "AU  - Smith JR Jr\nAU  - Ivanov IV\n", encoding="utf-8")
     first, second = (item for item in iter_medline(nbib) if isinstance(item, Article))
-    assert [author.display_name for author in first.authors] == ["English RS", "Carter JE",
-                                                                  "Vance V"]
-    assert first.authors[0].fore_name == "Robert S"
-    assert [author.display_name for author in second.authors] == ["Smith JR", "Ivanov IV"]
+    assert [author.display_name for author in first.authors] == [
+        "English RS Jr", "Carter JE 3rd", "Vance V"]  # PubMed's AU form, as <Suffix>
+    assert (first.authors[0].fore_name, first.authors[0].suffix) == ("Robert S", "Jr")
+    assert [author.display_name for author in second.authors] == ["Smith JR Jr", "Ivanov IV"]
+    assert second.authors[1].suffix is None  # "IV" alone could be initials
+
+
+def test_an_xml_name_suffix_is_kept():
+    data = (b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            b"<ArticleTitle>Needling.</ArticleTitle><AuthorList><Author><LastName>Bunn</LastName>"
+            b"<ForeName>Paul A</ForeName><Initials>PA</Initials><Suffix>Jr</Suffix></Author>"
+            b"<Author><LastName>Witta</LastName><Initials>SE</Initials></Author></AuthorList>"
+            b"</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    [article] = (item for item in iter_bytes(data) if isinstance(item, Article))
+    assert [author.display_name for author in article.authors] == ["Bunn PA Jr", "Witta SE"]
 
 
 def test_medline_text_takes_pubmeds_initials_as_the_xml_does(tmp_path):
