@@ -14,7 +14,7 @@ from dashboard_pages import common
 from evidence import queries
 from evidence.citations import PUBMED_URL
 from evidence.evidence_line import evidence_line
-from evidence.labels import display_label, label
+from evidence.labels import display_label, how_tagged, label
 from evidence.queries import StudyFilter
 
 DOI_URL: Final = "https://doi.org/{doi}"
@@ -198,7 +198,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
         st.warning(f"PMID {pmid} is not in the database.")
         return
     with source.database.session() as session:
-        tags = [(tag.kind, tag.code, tag.source, tag.start, tag.end, tag.sentence)
+        tags = [(tag.kind, tag.code, tag.source, tag.start, tag.end, tag.sentence, tag.rule)
                 for tag in queries.study_tags(session, pmid)]
 
     if record["retracted"]:
@@ -216,7 +216,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     _codes(record)
 
     spans: dict[str, list[common.Span]] = {"title": [], "abstract": []}
-    for kind, code, where, start, end, _sentence in tags:
+    for kind, code, where, start, end, _sentence, _rule in tags:
         if where in spans:
             spans[where].append(common.Span(start, end, tag_label(kind, code)))
     st.markdown("##### Title and abstract")
@@ -229,9 +229,9 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     if tags:
         st.markdown("##### Why each tag")
         evidence = pd.DataFrame(
-            [(tag_label(kind, code), where.replace("_", " "), sentence)
-             for kind, code, where, _start, _end, sentence in tags],
-            columns=["Tag", "Found in", "Sentence"])
+            [(tag_label(kind, code), where.replace("_", " "), how_tagged(rule), sentence)
+             for kind, code, where, _start, _end, sentence, rule in tags],
+            columns=["Tag", "Found in", "How", "Sentence"])
         st.dataframe(evidence, hide_index=True, width="stretch", key="study_evidence")
 
 

@@ -98,3 +98,26 @@ def display_label(code: str) -> str:
     """:func:`label` with its first letter capitalised, for headings and widgets."""
     text = label(code)
     return text[:1].upper() + text[1:]
+
+
+# How a tag was decided, from its rule id (``kind.code.how``): what the "Why each tag"
+# table says beside the sentence. An inferred tag's sentence is where the tagger
+# looked, not a sentence that names the tag, and the reader should be told so.
+_HOW_BY_RULE_END: Final = MappingProxyType({
+    "publication_type": "PubMed publication type",
+    "mesh": "MeSH indexing (animals, no humans)",
+    "participants": "inferred from who was counted",
+    "fallback": "inferred: no design is named",
+    "no_abstract": "inferred: title only, no abstract",
+    "single_case": "inferred: one patient described",
+})
+
+
+def how_tagged(rule: str) -> str:
+    """``"design.case_series.participants"`` -> ``"inferred from who was counted"``;
+    a tag read from words of the text is ``"stated in the text"``."""
+    if rule.startswith("relevant."):
+        return "relevance check"
+    if ".device." in rule:
+        return "implied by the device named"
+    return _HOW_BY_RULE_END.get(rule.rsplit(".", 1)[-1], "stated in the text")

@@ -208,6 +208,9 @@ def test_study_view_highlights_evidence_and_escapes_html(loaded_url: str) -> Non
     assert "https://pubmed.ncbi.nlm.nih.gov/91000002/" in markdown
     assert {"Participants (n)": "40", "Sessions": "4", "Needle depth": "1 mm"}.items() <= {
         metric.label: metric.value for metric in at.metric}.items()
+    why = next(frame.value for frame in at.dataframe if "Sentence" in frame.value.columns)
+    assert list(why.columns) == ["Tag", "Found in", "How", "Sentence"]
+    assert set(why.loc[why["Tag"].str.startswith("Outcome"), "How"]) == {"stated in the text"}
     assert not at.error
 
 

@@ -383,3 +383,17 @@ def test_an_outcome_cites_where_it_was_reported_rather_than_the_aim() -> None:
                        ("OBJECTIVE", "To assess the efficacy and safety of microneedling."),
                        ("METHODS", "Thirty patients underwent microneedling."))
     assert "adverse_events" in tag_article(aim_only).outcomes  # the aim alone still counts
+
+
+@pytest.mark.parametrize(("rule", "how"), [
+    ("design.case_series.participants", "inferred from who was counted"),
+    ("design.narrative_review.fallback", "inferred: no design is named"),
+    ("design.rct.publication_type", "PubMed publication type"),
+    ("design.rct.text", "stated in the text"),
+    ("intervention.microneedling.device.dermaroller", "implied by the device named"),
+    ("outcome.hair_count.lexicon", "stated in the text"),
+])
+def test_each_rule_the_tagger_writes_says_how_it_decided(rule: str, how: str) -> None:
+    from evidence.labels import how_tagged
+
+    assert how_tagged(rule) == how
