@@ -193,9 +193,10 @@ def test_bad_option_values_are_usage_errors_naming_the_value(tmp_path: Path):
 
 
 def test_a_database_path_in_a_missing_directory_is_refused(tmp_path: Path):
-    """A mistyped --db must not create a new empty database that answers "0 studies"."""
+    """A mistyped --db must not create a new empty database that answers "0 studies"
+    (the reading commands refuse any missing file; the writing ones a missing folder)."""
     missing = tmp_path / "no-such-dir" / "evidence.db"
-    result = run("stats", "--db", f"sqlite:///{missing}")
+    result = run("import", "--db", f"sqlite:///{missing}", EDGE)
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"evidence: cannot open database sqlite:///{missing}: "
                                      f"there is no directory {missing.parent}")
