@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, insert, select
 
 from evidence.db import Database
-from evidence.errors import EvidenceError, NetworkError
+from evidence.errors import EvidenceError, InputFileError, NetworkError
 from evidence.models import IngestRun, PendingPmid
 from evidence.records import InvalidRecord, SkippedRecord
 from evidence.settings import Settings
@@ -45,7 +45,17 @@ from ingest.eutils import (
 from ingest.load import LoadCounts, Tagger, load_items
 from ingest.plan import DateWindow, full_window, parse_date, plan_windows
 from ingest.query import DEFAULT_QUERY
-from ingest.runs import FAILED, INTERRUPTED, SUCCEEDED, finish_run, mark_abandoned_runs, start_run
+from ingest.runs import (
+    FAILED,
+    INTERRUPTED,
+    SUCCEEDED,
+    finish_run,
+    mark_dead_runs,
+    mark_interrupted,
+    now_utc,
+    running_runs,
+    start_run,
+)
 
 __all__ = ["DEFAULT_FETCH_BATCH", "IngestSummary", "run_ingest"]
 
@@ -60,6 +70,11 @@ EPOST_MAX_IDS = ESEARCH_MAX_RETMAX
 SINCE_LAST_OVERLAP = dt.timedelta(days=1)
 # Rows per INSERT when queueing pending PMIDs (well under SQLite's parameter cap).
 _PENDING_CHUNK = 1_000
+# A PMID PubMed returns no record for stays queued, and each run asks for it again
+# (one request), until it has been queued this long: then it is taken to be deleted.
+GIVE_UP_AFTER = dt.timedelta(days=7)
+# Another host's ingest still recorded as running after this long was killed there.
+RUN_STALE_AFTER = dt.timedelta(hours=12)
 SOURCE = "eutils"
 
 
@@ -178,12 +193,7 @@ def _search_window(database: Database, query: str, since: str | None,
     if since is None:
         return None, "edat"
     if since.strip().lower() == "last":
-        statement = (select(IngestRun.started_at)
-                     .where(IngestRun.kind == "ingest", IngestRun.status == SUCCEEDED,
-                            IngestRun.query == query)
-                     .order_by(IngestRun.started_at.desc()).limit(1))
-        with database.session() as session:
-            last_start = session.scalars(statement).first()
+        last_start = _last_complete_run(database, query)
         if last_start is None:
             return None, "edat"  # no earlier run of this query: everything
         return full_window(last_start.date() - SINCE_LAST_OVERLAP, today), "mdat"
@@ -191,6 +201,27 @@ def _search_window(database: Database, query: str, since: str | None,
         return full_window(parse_date(since), today), "mdat"
     except ValueError as exc:
         raise EvidenceError(f"--since {since!r}: {exc}; or use 'last'") from exc
+
+
+def _last_complete_run(database: Database, query: str) -> dt.datetime | None:
+    """When the last run of ``query`` that fetched everything since the one before began.
+
+    A run capped by ``--max`` left records behind, and one from an explicit ``--since``
+    date may have started after a gap: counting either as "last" would skip records
+    for good. A run that had PMIDs left queued is complete: the queue carries them.
+    """
+    statement = (select(IngestRun.started_at, IngestRun.params)
+                 .where(IngestRun.kind == "ingest", IngestRun.status == SUCCEEDED,
+                        IngestRun.query == query)
+                 .order_by(IngestRun.started_at.desc()))
+    with database.session() as session:
+        for started_at, params in session.execute(statement):
+            params = params or {}
+            since = params.get("since")
+            if params.get("max_records") is None and (
+                    since is None or str(since).strip().lower() == "last"):
+                return started_at
+    return None
 
 
 def _esearch(client: EutilsClient, query: str, window: DateWindow | None,
@@ -296,7 +327,7 @@ def _fetch_and_store(database: Database, client: EutilsClient, query: str, ids: 
                      groups: list[_Group], summary: IngestSummary, *, since: str | None,
                      window: DateWindow | None, datetype: Datetype, max_records: int | None,
                      progress: bool, tagger: Tagger | None, batch_size: int) -> None:
-    mark_abandoned_runs(database, "ingest")
+    _refuse_a_second_ingest(database)
     leftovers = _pending(database)
     params = {"since": since, "max_records": max_records, "datetype": datetype,
               "mindate": window.mindate if window else None,
@@ -354,6 +385,29 @@ def _fetch_and_store(database: Database, client: EutilsClient, query: str, ids: 
                message="; ".join(summary.warnings + counts.errors[:3]) or None)
 
 
+def _refuse_a_second_ingest(database: Database) -> None:
+    """One ingest at a time: two would fetch the same PMIDs, collide on storing them and
+    share NCBI's rate limit unknowingly. A run whose process has ended (killed) is
+    marked interrupted first, so it never blocks the next one."""
+    mark_dead_runs(database)
+    running = running_runs(database, "ingest")
+    # Whether these are alive cannot be told from here: a run recorded without its
+    # process, or another host's run older than any ingest lasts, was killed.
+    stale = [run.id for run in running
+             if not ((run.params or {}).get("process") or {}).get("host")
+             or run.started_at < now_utc() - RUN_STALE_AFTER]
+    if stale:
+        mark_interrupted(database, stale)
+    for run in running:
+        if run.id in stale:
+            continue
+        process = (run.params or {}).get("process") or {}
+        raise EvidenceError(
+            f"another ingest is running (run {run.id}, started {run.started_at:%Y-%m-%d %H:%M} "
+            f"UTC, process {process.get('pid', '?')} on {process.get('host', '?')}); "
+            "try again when it has finished")
+
+
 def _copy_counts(counts: LoadCounts, summary: IngestSummary) -> None:
     summary.new, summary.updated, summary.unchanged = counts.new, counts.updated, counts.unchanged
     summary.failed, summary.deleted, summary.skipped = counts.failed, counts.deleted, \
@@ -389,19 +443,26 @@ def _fetch_group(database: Database, client: EutilsClient, group: _Group, run_id
             try:
                 body = pending_answer.result()
             except HistoryExpired:
-                if reposted and position == 0:
-                    raise  # a set we have just posted is gone again: give up loudly
-                # History sets live for hours, not forever: post what is left
-                # of this set (in order) and carry on from its start.
-                ids, position, reposted = ids[position:], 0, True
-                webenv = query_key = None
+                if not (reposted and position == 0):
+                    # History sets live for hours, not forever: post what is left
+                    # of this set (in order) and carry on from its start.
+                    ids, position, reposted = ids[position:], 0, True
+                    webenv = query_key = None
+                    continue
+                # A set posted a moment ago that still answers with no record has not
+                # expired: PubMed no longer serves these PMIDs (deleted since the
+                # search). They stay queued; the sweep asks for them by id.
+                position += len(expected)
+                if meter is not None:
+                    meter.update(len(expected))
                 continue
             following = position + len(expected)
             if following < len(ids):
                 ahead = (following, pool.submit(
                     client.efetch_history, webenv, query_key, following,
                     len(ids[following:following + batch_size])))
-            _store(database, body, expected, run_id, counts, tagger)
+            _store_or_leave(database, body, expected, run_id, counts, tagger,
+                            f"efetch of history set {query_key}, retstart {position}")
             position = following
             if meter is not None:
                 meter.update(len(expected))
@@ -414,13 +475,42 @@ def _sweep(database: Database, client: EutilsClient, run_id: int, owed: set[str]
     missing = sorted(_pending(database) & owed)
     for start in range(0, len(missing), batch_size):
         chunk = missing[start:start + batch_size]
-        _store(database, client.efetch_ids(chunk), chunk, run_id, counts, tagger)
+        _store_or_leave(database, client.efetch_ids(chunk), chunk, run_id, counts, tagger,
+                        f"efetch of {len(chunk)} PMIDs from {chunk[0]}")
     gone = sorted(_pending(database) & owed)
     if gone:
         counts.failed += len(gone)
         shown = ", ".join(gone[:10]) + (" ..." if len(gone) > 10 else "")
-        counts.errors.append(f"PubMed returned no record for {len(gone)} PMIDs: {shown}")
-        _forget(database, gone)
+        given_up = _queued_before(database, gone, now_utc() - GIVE_UP_AFTER)
+        kept = len(gone) - len(given_up)
+        counts.errors.append(
+            f"PubMed returned no record for {len(gone)} PMIDs: {shown}"
+            + (f"; {kept} stay queued, the next run asks again" if kept else "")
+            + (f"; {len(given_up)} queued since over {GIVE_UP_AFTER.days} days are given up"
+               if given_up else ""))
+        _forget(database, given_up)
+
+
+def _store_or_leave(database: Database, body: bytes, expected: Sequence[str], run_id: int,
+                    counts: LoadCounts, tagger: Tagger | None, request: str) -> None:
+    """:func:`_store`; an answer that cannot be parsed stores nothing and leaves its PMIDs
+    queued for the sweep (a new request) or the next run, saying which request it was."""
+    try:
+        _store(database, body, expected, run_id, counts, tagger)
+    except InputFileError as exc:
+        counts.errors.append(f"{request}: {exc}; its PMIDs stay queued")
+
+
+def _queued_before(database: Database, pmids: Sequence[str], moment: dt.datetime) -> list[str]:
+    """Those of ``pmids`` first queued by a run that started before ``moment``."""
+    found: set[str] = set()
+    with database.session() as session:
+        for start in range(0, len(pmids), _PENDING_CHUNK):
+            found.update(session.scalars(
+                select(PendingPmid.pmid).join(IngestRun, IngestRun.id == PendingPmid.run_id)
+                .where(PendingPmid.pmid.in_(pmids[start:start + _PENDING_CHUNK]),
+                       IngestRun.started_at < moment)))
+    return sorted(found)
 
 
 def _store(database: Database, body: bytes, expected: Sequence[str], run_id: int,

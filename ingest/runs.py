@@ -17,7 +17,8 @@ from ingest.worker_pool import process_running
 RUNNING, SUCCEEDED, FAILED, INTERRUPTED = "running", "succeeded", "failed", "interrupted"
 
 
-def _now() -> dt.datetime:
+def now_utc() -> dt.datetime:
+    """Now, in UTC, as the runs table stores times (naive)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -26,7 +27,7 @@ def start_run(database: Database, kind: str, *, query: str | None = None,
     """Record a new run as running, with the process that runs it, and return its id."""
     params = {**(params or {}), "process": _this_process()}
     with database.session() as session:
-        run = IngestRun(kind=kind, query=query, params=params, started_at=_now(),
+        run = IngestRun(kind=kind, query=query, params=params, started_at=now_utc(),
                         status=RUNNING, state={})
         session.add(run)
         session.flush()
@@ -36,7 +37,7 @@ def start_run(database: Database, kind: str, *, query: str | None = None,
 def finish_run(database: Database, run_id: int, counts: LoadCounts, *, status: str,
                message: str | None = None, found: int | None = None) -> None:
     """Record how a run ended; if it changed studies, refresh the planner's statistics."""
-    values: dict[str, Any] = {**counts.as_dict(), "status": status, "finished_at": _now(),
+    values: dict[str, Any] = {**counts.as_dict(), "status": status, "finished_at": now_utc(),
                               "message": message}
     if found is not None:
         values["found"] = found
@@ -46,13 +47,18 @@ def finish_run(database: Database, run_id: int, counts: LoadCounts, *, status: s
         database.refresh_statistics()
 
 
-def mark_abandoned_runs(database: Database, kind: str) -> int:
-    """Runs left 'running' by a killed process are marked interrupted."""
+def mark_interrupted(database: Database, run_ids: list[int]) -> None:
     with database.session() as session:
-        result = session.execute(
-            update(IngestRun).where(IngestRun.kind == kind, IngestRun.status == RUNNING)
-            .values(status=INTERRUPTED))
-        return result.rowcount or 0
+        session.execute(update(IngestRun).where(IngestRun.id.in_(run_ids))
+                        .values(status=INTERRUPTED))
+
+
+def running_runs(database: Database, kind: str) -> list[IngestRun]:
+    """Runs of ``kind`` still recorded as running (after :func:`mark_dead_runs`: their
+    process is alive, or on another host)."""
+    with database.session() as session:
+        return list(session.scalars(select(IngestRun).where(
+            IngestRun.kind == kind, IngestRun.status == RUNNING).order_by(IngestRun.id)))
 
 
 def _this_process() -> dict[str, Any]:

@@ -12,16 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from evidence.db import Database, open_database
 from evidence.errors import EvidenceError, NetworkError
 from evidence.models import IngestRun, PendingPmid, Study
 from evidence.settings import Settings
 from ingest.eutils import EutilsClient
-from ingest.live import IngestSummary, run_ingest
+from ingest.live import GIVE_UP_AFTER, IngestSummary, run_ingest
 from ingest.load import Tagger
 from ingest.query import DEFAULT_QUERY
+from ingest.runs import start_run
 from tests.fake_eutils import FakeEutils, Fault, make_records
 
 API_KEY = "live-test-key"
@@ -232,17 +233,87 @@ def test_network_failure_mid_run_keeps_batches_and_the_next_run_finishes(
     assert [run.status for run in runs(database)] == ["failed", "succeeded"]
 
 
-def test_records_pubmed_no_longer_returns_are_counted_failed(
+def test_records_pubmed_no_longer_returns_stay_queued_then_are_given_up(
         database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    """A record missing from the answers fails the run (exit 1) but is not dropped: the
+    queue carries it past "last" to the next run, which asks again; only after
+    GIVE_UP_AFTER is it taken to be deleted."""
     lost = sorted(server.records)[3]
     server.unfetchable.add(lost)
     summary = ingest(database, server, tagger)
     assert summary.failed == 1 and summary.new == 1199
-    assert any(lost in error for error in summary.errors)
+    assert any(lost in error and "stay queued" in error for error in summary.errors)
     assert lost not in stored(database)
-    assert pending(database) == []  # not retried forever
-    # It was asked for once more by id before giving up.
+    assert pending(database) == [lost]
+    # It was asked for once more by id.
     assert any(r.params.get("id") == lost for r in server.requests("efetch"))
+
+    server.unfetchable.discard(lost)  # PubMed serves it again
+    again = ingest(database, server, tagger, since="last")
+    assert (again.resumed, again.failed) == (1, 0)
+    assert lost in stored(database) and pending(database) == []
+
+    gone = sorted(server.records)[5]
+    server.unfetchable.add(gone)
+    with database.session() as session:
+        session.execute(delete(Study).where(Study.pmid == gone))
+    ingest(database, server, tagger)
+    assert pending(database) == [gone]
+    with database.session() as session:  # queued long ago
+        session.execute(update(IngestRun).values(
+            started_at=IngestRun.started_at - GIVE_UP_AFTER - dt.timedelta(days=1)))
+    last = ingest(database, server, tagger)
+    assert last.failed == 1 and any("given up" in error for error in last.errors)
+    assert pending(database) == []
+
+
+def test_a_batch_pubmed_serves_none_of_does_not_stop_the_run(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    """An efetch of a history set answering with no record reads as an expired set; once
+    the set has just been posted again, it means the PMIDs are gone (a nightly window
+    of one or two deleted records), not a reason to fail every night from then on."""
+    deleted = set(sorted(server.records)[:600])
+    server.unfetchable.update(deleted)
+    summary = ingest(database, server, tagger, batch_size=100)
+    assert summary.new == 600 and summary.failed == 600
+    assert set(stored(database)) == set(server.records) - deleted
+    assert set(pending(database)) == deleted
+    assert runs(database)[-1].status == "succeeded"
+
+
+def test_a_malformed_answer_is_asked_for_again_by_id(database: Database, server: FakeEutils,
+                                                     tagger: Tagger) -> None:
+    broken = (b'<?xml version="1.0"?>\n<PubmedArticleSet><PubmedArticle>a & b'
+              b"</PubmedArticle></PubmedArticleSet>\n")
+    server.add_faults("efetch", Fault.slow(0), Fault.raw(broken))
+    summary = ingest(database, server, tagger)
+    assert sorted(stored(database)) == sorted(server.records) and pending(database) == []
+    assert summary.failed == 0
+    assert any("retstart 500" in error and "stay queued" in error for error in summary.errors)
+
+
+def test_since_last_counts_only_runs_that_fetched_everything(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    """A run capped by --max, or from an explicit --since date, left records behind or
+    began after a gap: the next --since last must not start after it."""
+    ingest(database, server, tagger, max_records=5)
+    recent = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    ingest(database, server, tagger, since=recent)
+    summary = ingest(database, server, tagger, since="last")
+    assert summary.found == 1200  # no complete run yet: everything
+    assert sorted(stored(database)) == sorted(server.records)
+
+
+def test_a_second_ingest_is_refused_while_one_runs(database: Database, server: FakeEutils,
+                                                   tagger: Tagger) -> None:
+    running = start_run(database, "ingest", query="x")  # this live process's run
+    with pytest.raises(EvidenceError, match=rf"another ingest is running \(run {running},"):
+        ingest(database, server, tagger)
+    assert stored(database) == [] and len(runs(database)) == 1
+    with database.session() as session:  # one recorded without its process: killed long ago
+        session.execute(update(IngestRun).values(params={}))
+    assert ingest(database, server, tagger).new == 1200
+    assert runs(database)[0].status == "interrupted"
 
 
 # ------------------------------------------------------ the command line
