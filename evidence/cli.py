@@ -254,7 +254,10 @@ def ingest_command(query: str | None, max_records: int | None, since: str | None
                          since=since, dry_run=dry_run, progress=True)
     click.echo(str(summary))
     if getattr(summary, "failed", 0):
-        sys.exit(1)
+        # The summary above lists what failed; stderr gets the one line CONTRACT.md
+        # promises, for a scheduler's log or mail.
+        reason = summary.errors[0] if summary.errors else "see the summary above"
+        _fail(f"ingest: {summary.failed} records failed ({reason})")
 
 
 @main.command("import")

@@ -340,6 +340,14 @@ def test_cli_ingest_through_click(tmp_path: Path, server: FakeEutils, tagger: Ta
                                "--db", db_url, "--query", "microneedling[tiab]"],
                         catch_exceptions=False)
     assert dry.exit_code == 0 and "1200 PubMed records match" in dry.output
+    lost = sorted(server.records)[0]
+    server.unfetchable.add(lost)
+    failed = runner.invoke(main, ["ingest", "--eutils-url", server.base_url, "--db", db_url,
+                                  "--api-key", API_KEY], catch_exceptions=False)
+    assert failed.exit_code == 1
+    assert failed.stderr.strip() == (f"evidence: ingest: 1 records failed (PubMed returned "
+                                     f"no record for 1 PMIDs: {lost}; 1 stay queued, the next "
+                                     "run asks again)")
 
 
 def _evidence_command() -> list[str]:
