@@ -193,6 +193,13 @@ def _guarded(command: F) -> F:
         except Exception as exc:
             if debug:
                 raise
+            if "database is locked" in str(exc):  # SQLite's busy wait ran out
+                from evidence.db import SQLITE_BUSY_TIMEOUT_MS, safe_url
+
+                url = Settings.from_sources(db_url=kwargs.get("db_url")).db_url
+                _fail(f"the database {safe_url(url)} stayed locked by another writer (an "
+                      f"import or ingest?) for {SQLITE_BUSY_TIMEOUT_MS / 1000:g} s; committed "
+                      "batches are kept, run the command again when it has finished")
             _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)"
                   .splitlines()[0])
 

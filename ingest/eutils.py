@@ -114,6 +114,11 @@ class SearchResult:
     warnings: tuple[str, ...] = ()
 
 
+class Refused(NetworkError):
+    """E-utilities answered, and refused the request (HTTP 400: a bad API key or
+    parameter): asking again will not help, and the network is not at fault."""
+
+
 class HistoryExpired(NetworkError):
     """The WebEnv/query_key is gone from NCBI's history server (they expire).
 
@@ -444,7 +449,7 @@ class EutilsClient:
             except _Retryable as exc:
                 last_reason, retry_after = exc.reason, exc.retry_after
             except _Permanent as exc:
-                raise NetworkError(
+                raise Refused(
                     f"E-utilities refused {_describe(endpoint, params)}: "
                     f"{self._scrub(str(exc))}") from None
             except requests.Timeout:

@@ -40,6 +40,7 @@ from ingest.eutils import (
     Datetype,
     EutilsClient,
     HistoryExpired,
+    Refused,
     SearchResult,
 )
 from ingest.load import LoadCounts, Tagger, load_items
@@ -242,6 +243,9 @@ def _first_search(client: EutilsClient, query: str, window: DateWindow | None,
     except NetworkError as exc:
         if isinstance(exc, HistoryExpired):
             raise
+        if isinstance(exc, Refused):  # it answered: the request, not the network, is wrong
+            raise NetworkError(f"{exc}; nothing was changed. Check the query, the API key "
+                               "and the e-mail address") from exc
         raise NetworkError(
             f"cannot reach PubMed E-utilities at {client.base_url} ({exc}); nothing was "
             "changed. Check the connection, or download the records and load them with "

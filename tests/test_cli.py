@@ -295,3 +295,26 @@ def test_bounds_that_cross_are_a_usage_error(loaded, low: str, high: str):
     result = run("export", "--format", "csv", "--db", loaded, low, "4", high, "2")
     assert result.exit_code == 2
     assert f"Error: {low} 4 is above {high} 2: no study can match" in result.stderr
+
+
+def test_a_database_another_writer_holds_is_one_line(tmp_path: Path, monkeypatch):
+    """SQLite's busy wait running out (a writer holding the lock) names the database."""
+    import sqlite3
+
+    import evidence.db
+
+    path = tmp_path / "busy.db"
+    assert run("import", "--db", f"sqlite:///{path}", EDGE).exit_code == 0
+    monkeypatch.setattr(evidence.db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # not 30 s in a test
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run("retag", "--db", f"sqlite:///{path}")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"evidence: the database sqlite:///{path} stayed locked by another writer (an import "
+        "or ingest?) for 0.2 s; committed batches are kept, run the command again when it "
+        "has finished")

@@ -147,6 +147,17 @@ def test_unreachable_eutils_leaves_the_database_untouched(database: Database,
     assert runs(database) == [] and stored(database) == [] and pending(database) == []
 
 
+def test_a_refused_first_request_blames_the_request_not_the_network(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    server.add_faults("esearch", Fault.raw(b'{"error":"API key invalid"}', status=400))
+    with pytest.raises(NetworkError) as raised:
+        ingest(database, server, tagger)
+    message = str(raised.value)
+    assert "HTTP 400" in message and "API key invalid" in message
+    assert "cannot reach" not in message and "Check the query, the API key" in message
+    assert runs(database) == []  # nothing was changed
+
+
 def test_max_records_takes_the_most_recent(database: Database, server: FakeEutils,
                                            tagger: Tagger) -> None:
     summary = ingest(database, server, tagger, max_records=120)
