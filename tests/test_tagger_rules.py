@@ -397,3 +397,99 @@ def test_each_rule_the_tagger_writes_says_how_it_decided(rule: str, how: str) ->
     from evidence.labels import how_tagged
 
     assert how_tagged(rule) == how
+
+
+# The checks of 2026.12.2 must not drop what is true: what a second review found
+# (tagger 2026.12.3). Each case: one METHODS or RESULTS sentence, what must hold.
+M, R = "METHODS", "RESULTS"
+KEEPS_WHAT_IS_TRUE = [
+    ("inclusion criteria are not exclusions",
+     (M, "According to the inclusion and exclusion criteria, 60 patients with androgenetic "
+         "alopecia were randomly divided into a microneedling plus minoxidil group and a "
+         "minoxidil group."),
+     {"interventions": ["microneedling", "minoxidil"], "conditions": ["androgenetic_alopecia"],
+      "relevant": True}),
+    ("an exclusion in a later clause",
+     (M, "Sixty men with androgenetic alopecia were randomized to microneedling with minoxidil "
+         "or minoxidil alone after patients with scarring alopecia were excluded."),
+     {"interventions": ["microneedling", "minoxidil"], "conditions": ["androgenetic_alopecia"]}),
+    ("excluded from the analysis",
+     (M, "Six patients were excluded from the analysis, leaving 34 patients with androgenetic "
+         "alopecia for microneedling with PRP or PRP alone."),
+     {"interventions": ["microneedling", "prp"], "conditions": ["androgenetic_alopecia"]}),
+    ("an instruction is not an exclusion",
+     (M, "To avoid irritation, topical minoxidil was applied 24 hours after each microneedling "
+         "session in all 30 patients with androgenetic alopecia."),
+     {"interventions": ["microneedling", "minoxidil"], "conditions": ["androgenetic_alopecia"]}),
+    ("what was stopped before the arm",
+     (M, "Patients were asked to discontinue any topical treatment 1 month before starting "
+         "microneedling with PRP, which was performed in 4 sessions."),
+     {"interventions": ["microneedling", "prp"], "sessions": 4}),
+    ("a condition after an exclusion clause",
+     (M, "Patients with alopecia areata or telogen effluvium were excluded, and 25 women with "
+         "androgenetic alopecia were treated with microneedling."),
+     {"conditions": ["androgenetic_alopecia", "female_pattern_hair_loss"]}),
+    ("grades are not the sample",
+     (M, "Forty women with Ludwig grades 1 and 2 were included."), {"sample_size": 40}),
+    ("an age limit is not the sample",
+     (M, "Sixty patients aged above 18 were included."), {"sample_size": 60}),
+    ("a count then those who left",
+     (M, "Forty patients were randomized and 3 withdrew before the first session."),
+     {"sample_size": 40}),
+    ("those enrolled after screening",
+     (M, "A total of 72 patients were assessed for eligibility and 60 were enrolled."),
+     {"sample_size": 60}),
+    ("a measured outcome beside an unmeasured one",
+     (R, "Hair density and hair count were assessed by trichoscopy, and hair thickness was "
+         "not measured."),
+     {"outcomes": ["hair_density", "hair_count"]}),
+    ("safety not reported is safety reported",
+     (R, "Adverse events were not reported in either group."), {"outcomes": ["adverse_events"]}),
+    ("follow-up of a year or longer",
+     (M, "Twenty men were treated with microneedling and followed up for 12 months or longer."),
+     {"follow_up_weeks": 52}),
+    ("hair trimmed, then the needles",
+     (M, "Hair was trimmed to 1 mm and 1.5 mm needles were used in 20 men."),
+     {"needle_depth_mm": (1.5, 1.5)}),
+    ("a list of depths",
+     (M, "Twenty men were needled at depths of 0.5, 1.0 and 1.5 mm."),
+     {"needle_depth_mm": (0.5, 1.5)}),
+    ("rabbits with many words between",
+     (M, "Twenty-four male New Zealand white rabbits were randomly divided into three groups "
+         "and treated with minoxidil-loaded microneedle patches."),
+     {"design": "preclinical", "sample_size": None}),
+]
+
+
+@pytest.mark.parametrize(("section", "expected"), [case[1:] for case in KEEPS_WHAT_IS_TRUE],
+                         ids=[case[0] for case in KEEPS_WHAT_IS_TRUE])
+def test_the_exclusion_future_and_count_checks_keep_what_is_true(
+        section: tuple[str, str], expected: dict[str, object]) -> None:
+    result = tag_article(article("Microneedling in hair loss", section))
+    assert {key: getattr(result, key) for key in expected} == expected
+
+
+def test_a_case_report_calling_for_larger_studies_stays_a_case_report() -> None:
+    report = article("Microneedling for alopecia areata", (None, "We report a 32-year-old "
+                     "woman with alopecia areata treated with 6 sessions of microneedling plus "
+                     "triamcinolone; hair regrowth was complete, but larger studies are needed."))
+    result = tag_article(report)
+    assert (result.design, result.sample_size, result.sessions) == ("case_report", 1, 6)
+    assert result.interventions == ["microneedling", "corticosteroid"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "A meta-analysis of more than 15 RCTs was performed.",
+    "Prior to meta-analysis, heterogeneity was assessed with I2.",
+    "A meta-analysis of 9 RCTs was performed, updating an earlier meta-analysis.",
+])
+def test_a_meta_analysis_is_one_whatever_it_says_of_others(sentence: str) -> None:
+    review = article("Microneedling for androgenetic alopecia", (M, sentence))
+    assert tag_article(review).design == "meta_analysis"
+
+
+def test_female_mice_are_not_women_with_pattern_hair_loss() -> None:
+    model = article("Microneedling and exosomes in an androgenetic alopecia model", (M,
+                    "Androgenetic alopecia was induced with testosterone in 30 female C57BL/6 "
+                    "mice, which were treated with microneedling plus exosomes."))
+    assert "female_pattern_hair_loss" not in tag_article(model).conditions

@@ -49,10 +49,18 @@ _DECIMAL = r"\d+(?:[.,·]\d+)?|\.\d+"
 _DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?"
 # The first end may carry its own unit and where it was used: "0.5 mm to 1.5 mm",
 # "0.5 mm (frontal) to 2.5 mm", "1.5 mm on the vertex and 1.0 mm".
-_FIRST_END_PLACE = r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+)?"
+_FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
+                             r"(?:\s+(?:side|half|area|region|scalp))?)")
+_RANGE_DASH = r"(?:-|–|—|‐|‑|to)"
+# "0.5, 1.0 and 1.5 mm": the values between the ends.
+_MIDDLE = rf"(?:\s*,\s*(?:{_DECIMAL}))*\s*,?"
+# With its own unit, the first end joins the second by "to" or a dash ("0.5 mm to 1.5
+# mm"), or by "and"/"or" after where it was used ("1.5 mm on the vertex and 1.0 mm"):
+# "trimmed to 1 mm and 1.5 mm needles" names two lengths, not a range.
 _DEPTH_VALUE = re.compile(
     rf"(?P<a>{_DECIMAL})\s*(?:(?P<pm>±|\+/-|\+-)\s*(?P<tol>{_DECIMAL})"
-    rf"|(?:(?:{_DEPTH_UNIT})\b{_FIRST_END_PLACE})?\s*{_DASH}\s*(?P<b>{_DECIMAL}))?"
+    rf"|(?:(?:{_DEPTH_UNIT})\b(?:{_FIRST_END_PLACE_REQUIRED}\s*{_DASH}|\s*{_RANGE_DASH})"
+    rf"|{_MIDDLE}\s*{_DASH})\s*(?P<b>{_DECIMAL}))?"
     rf"(?:\s*|-)(?P<unit>{_DEPTH_UNIT})\b",
     re.IGNORECASE,
 )

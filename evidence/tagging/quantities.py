@@ -37,7 +37,7 @@ _ANIMALS = (r"mice|mouse|rats?|rabbits?|hamsters?|guinea|pigs?|piglets?|dogs?|be
             r"|sheep|monkeys?|macaques?|primates?|animals?|c57bl\S*|wistar|sprague|balb\S*")
 _PEOPLE = (
     r"(?:(?:out|in)?patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women"
-    rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,2}}?(?:{_ANIMALS})\b)"
+    rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,4}}?(?:{_ANIMALS})\b)"
     r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?)\b(?!-)"
 )
 _ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|completed|entered)"
@@ -74,12 +74,17 @@ _SAMPLE_STRONG = (
 # counted already. It names no people itself, so it is read only where the weak
 # pattern found some (the strong ones hold it: see sample_size).
 _SAMPLE_OF_THOSE_COUNTED = re.compile(
-    rf"(?P<n>{_NUM})\s+(?:were|was|had been)\s+(?:randomi[sz]ed|enrolled|included)\b", _F
+    rf"(?:[,;]|\bof\s+(?:whom|these|them|those)\b,?|(?<!\d\s)\band\b)\s*(?P<n>{_NUM})\s+"
+    rf"(?:were|was|had been)"
+    rf"\s+(?:randomi[sz]ed|enrolled|included)\b", _F
 )
-# After the people counted: they were screened or left, not the people studied.
+# Right after the people counted: they were screened or left, not the people studied
+# ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
+# withdrew", where the count is of those who stayed).
 _NOT_ENROLLED_AFTER = re.compile(
-    r"[^,;.]{0,25}?\b(?:screened|assessed for eligibility|approached|invited|excluded"
-    r"|dropped out|withdrew|withdrawn|lost to follow-?up|discontinued)\b",
+    r"\s*(?:\([^)]*\)\s*)?(?:were\s+|was\s+|had\s+been\s+|who\s+)?(?:later\s+)?"
+    r"(?:screened|assessed for eligibility|approached|invited|excluded|dropped out|withdrew"
+    r"|withdrawn|lost to follow-?up|discontinued)\b",
     _F,
 )
 # Tier 2: a number of people anywhere in a counted sentence ("Hundred cases of AGA").
@@ -131,7 +136,8 @@ _DEPTH_COMPARISON = re.compile(
 # Just before a value a depth word follows: "needles up to 2.5 mm long were avoided" is a
 # comparison; "the hair was cut to 2 mm length" measures the hair, not the needle.
 _NOT_DEPTH_BEFORE = re.compile(
-    rf"(?:{_DEPTH_COMPARISON.pattern})\s*$|\b(?:cut|trimmed|clipped|shaved|shortened)\b[^,;]{{0,20}}$",
+    rf"(?:{_DEPTH_COMPARISON.pattern})\s*$"
+    r"|\b(?:cut|trimmed|clipped|shaved|shortened)\s+(?:to\s+)?(?:a\s+length\s+of\s+)?$",
     _F,
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
@@ -163,16 +169,20 @@ _EVALUATION_SPAN = re.compile(
 _EVALUATION_WORDS = re.compile(
     r"\b(?:evaluat|assess|follow|observ|showed|measur|examin|monitor|record)\w*", _F
 )
+# ... nor how long they had had hair loss ("hair loss for 6 months or longer").
 _NOT_FOLLOW_UP_BEFORE = re.compile(
-    r"(?:every|once|intervals?\s+of|within|since|aged?|for\s+the\s+first)\s*$", _F
-)
-# "hair loss for 6 months or longer", "5 years after birth": how long people had had
-# something, not when they were assessed.
-_NOT_FOLLOW_UP_AFTER = re.compile(
-    r"\s*(?:or|and)\s+(?:longer|more)\b|\s*(?:before|prior)\b"
-    r"|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset|diagnosis)\b",
+    r"(?:every|once|intervals?\s+of|within|since|aged?|for\s+the\s+first"
+    r"|(?:loss|alopecia|history|duration|symptoms?|disease)\s+(?:for|of)(?:\s+at\s+least)?)\s*$",
     _F,
 )
+# "5 years after birth", "3 months before treatment": not when people were assessed.
+_NOT_FOLLOW_UP_AFTER = re.compile(
+    r"\s*(?:before|prior)\b|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset"
+    r"|diagnosis)\b",
+    _F,
+)
+# "hair loss for 6 months": how long they had had it.
+_HAD_IT_BEFORE = re.compile(r"\b(?:loss|alopecia|history|duration|symptoms?|disease)\s*$", _F)
 _LIST_NUMBER = re.compile(rf"{NUMBER}|\d+", _F)
 
 
@@ -342,7 +352,9 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
             matches += list(_GATED[_EVALUATION_SPAN].find_all(text))
         for match in matches:
             if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()) or \
-                    _NOT_FOLLOW_UP_AFTER.match(text, match.end("unit")):
+                    _NOT_FOLLOW_UP_AFTER.match(text, match.end("unit")) or (
+                        match.group().lower().startswith(("for", "over"))
+                        and _HAD_IT_BEFORE.search(text, 0, match.start())):
                 continue
             unit = match.group("unit") or ""
             for number in _LIST_NUMBER.findall(match.group("list") or ""):

@@ -36,6 +36,7 @@ _CONTEXT_KEYS = (
     "future_work",
     "excluded_after",
     "excluded_before",
+    "avoided_before",
     "not_measured",
     "clause_break",
     "aim_statement",

@@ -37,7 +37,7 @@ from evidence.tagging.vocabulary import (
     PRIMARY_HUMAN_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.2"
+TAGGER_VERSION = "2026.12.3"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
@@ -54,8 +54,12 @@ _CODE_ORDER = {
 }
 # How far back from an intervention term to look for "did not respond to".
 _PRIOR_WINDOW = 80
-# How far from a term an exclusion or "not measured" cue may stand in its clause.
+# How far from a term an exclusion or future-work cue may stand in its clause, and a
+# "not measured" one (which must follow its subject closely, with no comma between).
 _CLAUSE_REACH = 120
+_NOT_MEASURED_REACH = 60
+# TAGS.md: "no adverse events were reported" reports on safety; it is no gap.
+_REPORTED_WHEN_NEGATED = frozenset({"adverse_events"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,6 @@ class _Document:
         context = rules.context
         self.search = [context["search_strategy"].has_match(text) for text in self.norm]
         self._study: list[bool | None] = [None] * len(self.sentences)
-        self._future: list[bool | None] = [None] * len(self.sentences)
         self.counted = self._counted_sentences()
         self._abstract_starts = [s.start for s in self.sentences if s.source == "abstract"]
         self._first_abstract = next(
@@ -129,32 +132,44 @@ class _Document:
             )
         return found
 
-    def is_future_work(self, index: int) -> bool:
-        """Whether sentence ``index`` calls for work rather than reports it ("larger
-        randomized trials are needed"): it sets no design, outcome or arm."""
-        found = self._future[index]
-        if found is None:
-            found = self._future[index] = self.rules.context["future_work"].has_match(
-                self.norm[index]
-            )
-        return found
-
-    def in_clause_with(self, index: int, offset: int, cue: str, *, after: bool) -> bool:
-        """Whether context pattern ``cue`` stands after (or before) the term at ``offset``
-        of sentence ``index``, in the same clause: "minoxidil ... were excluded"."""
+    def in_clause_with(self, index: int, offset: int, cue: str, *, after: bool | None,
+                       reach: int = _CLAUSE_REACH, commas: bool = False) -> bool:
+        """Whether context pattern ``cue`` stands after (``after=True``), before, or on
+        either side (None) of the term at ``offset`` of sentence ``index``, in the same
+        clause: "minoxidil ... were excluded". ``commas``: a comma ends the clause too."""
         text = self.norm[index]
         context = self.rules.context
         for match in context[cue].finditer(text):
-            low, high = (offset, match.start()) if after else (match.end(), offset)
-            if 0 <= high - low <= _CLAUSE_REACH and not context["clause_break"].search(
-                    text, low, high):
+            if match.start() >= offset:
+                if after is False:
+                    continue
+                low, high = offset, match.start()
+            else:
+                if after is True:
+                    continue
+                low, high = min(match.end(), offset), offset
+            if high - low <= reach and not context["clause_break"].search(text, low, high) \
+                    and not (commas and "," in text[low:high]):
                 return True
         return False
 
+    def is_future_work(self, index: int, offset: int) -> bool:
+        """Whether the clause of sentence ``index`` around ``offset`` calls for work rather
+        than reports it ("but larger randomized trials are needed")."""
+        return self.in_clause_with(index, offset, "future_work", after=None)
+
     def is_excluded(self, index: int, offset: int) -> bool:
         """The term at ``offset`` is an exclusion criterion, not what the study had or used."""
-        return (self.in_clause_with(index, offset, "excluded_after", after=True)
+        context = self.rules.context
+        before = self.norm[index][max(0, offset - _PRIOR_WINDOW):offset]
+        return (context["avoided_before"].has_match(before)
+                or self.in_clause_with(index, offset, "excluded_after", after=True)
                 or self.in_clause_with(index, offset, "excluded_before", after=False))
+
+    def is_not_measured(self, index: int, offset: int) -> bool:
+        """The term at ``offset`` is the subject of "... was not assessed"."""
+        return self.in_clause_with(index, offset, "not_measured", after=True,
+                                   reach=_NOT_MEASURED_REACH, commas=True)
 
     def sentence_at(self, source: str, position: int) -> int | None:
         """Index of the sentence containing ``position`` of the normalised source text."""
@@ -231,18 +246,18 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 return False
             section = doc.sentences[i].section
             if section not in (RESULTS, TITLE) and (
-                    context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i)):
+                    context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i, hit.offset)):
                 return False
-            return not doc.in_clause_with(i, hit.offset, "not_measured", after=True)
+            return hit.code in _REPORTED_WHEN_NEGATED or not doc.is_not_measured(i, hit.offset)
         if doc.is_excluded(i, hit.offset):
             return False
         if kind == "condition":
             return doc.counted[i] or not primary
         # interventions and devices
-        if doc.in_clause_with(i, hit.offset, "not_measured", after=True):
+        if doc.is_not_measured(i, hit.offset):
             return False
         if primary:
-            if not doc.counted[i] or doc.is_future_work(i):
+            if not doc.counted[i] or doc.is_future_work(i, hit.offset):
                 return False
             before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
             return not context["prior_treatment"].has_match(before)
@@ -364,7 +379,8 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             i = doc.sentence_at(source, match.start())
             if i is None or (cue.title_only and source != TITLE):
                 continue
-            if not (cue.any_section or doc.counted[i]) or doc.is_future_work(i):
+            if not (cue.any_section or doc.counted[i]) or doc.is_future_work(
+                    i, match.start() - doc.sentences[i].start):
                 continue
             if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue
