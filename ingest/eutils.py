@@ -34,6 +34,7 @@ from email.utils import parsedate_to_datetime
 from typing import Literal, TypeVar
 
 import requests
+import urllib3
 
 from evidence.errors import NetworkError
 from evidence.settings import NCBI_EUTILS_URL, NCBI_TOOL_NAME, Settings
@@ -68,6 +69,9 @@ ESEARCH_MAX_RETMAX = 9_999
 # (connect, read) seconds. Connecting to NCBI is quick or broken; a 500-record
 # efetch can legitimately take tens of seconds to stream.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 90.0)
+# A whole answer (about 5 MB for 500 records) in at most this long, however it trickles.
+DEFAULT_ANSWER_DEADLINE = 300.0
+_READ_CHUNK = 1 << 16
 # Six tries with a 1 s base spread the attempts over about half a minute, long
 # enough to ride out NCBI's frequent short 5xx/429 blips, short enough that a
 # real outage is reported while the user still watches.
@@ -248,6 +252,9 @@ class EutilsClient:
     email: str | None = None
     tool: str = NCBI_TOOL_NAME
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    #: Seconds one answer may take in all: the read timeout bounds each wait for
+    #: bytes, so a server that trickles could otherwise hold a nightly run for ever.
+    answer_deadline: float = DEFAULT_ANSWER_DEADLINE
     max_tries: int = DEFAULT_MAX_TRIES
     backoff_base: float = DEFAULT_BACKOFF_BASE
     backoff_cap: float = DEFAULT_BACKOFF_CAP
@@ -472,8 +479,9 @@ class EutilsClient:
         with self.rate_limiter.slot(self.min_interval):
             with self._count_lock:
                 self.requests_sent += 1
-            response = self.session.post(url, data=data, timeout=self.timeout)
-            body = response.content  # read inside the slot: the request is not over yet
+            # Read inside the slot (the request is not over yet), against the deadline.
+            response = self.session.post(url, data=data, timeout=self.timeout, stream=True)
+            body = self._read_by(response, time.monotonic() + self.answer_deadline)
         status = response.status_code
         if status in RETRYABLE_STATUS:
             raise _Retryable(
@@ -492,6 +500,28 @@ class EutilsClient:
                 and int(declared) != len(body)):
             raise _Retryable(f"body cut short ({len(body)} of {declared} bytes)")
         return body
+
+    def _read_by(self, response: requests.Response, deadline: float) -> bytes:
+        """The answer's body, or a retryable failure once ``deadline`` has passed.
+
+        ``read1`` returns what has arrived rather than waiting for a full chunk, so the
+        deadline is checked as bytes come. urllib3's own errors are given requests'
+        names, which :meth:`_request` retries.
+        """
+        chunks: list[bytes] = []
+        with response:
+            try:
+                while chunk := response.raw.read1(_READ_CHUNK, decode_content=True):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise _Retryable(
+                            f"the answer took longer than {self.answer_deadline:g} s "
+                            f"({sum(map(len, chunks))} bytes so far)")
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.Timeout(str(exc)) from exc
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+                raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+        return b"".join(chunks)
 
     def _scrub(self, text: str) -> str:
         """Belt and braces: an API key must never reach a message or a log."""

@@ -188,6 +188,12 @@ class Fault:
         return cls("slow", delay=seconds)
 
     @classmethod
+    def trickle(cls, seconds_per_piece: float, pieces: int = 20) -> Fault:
+        """The right answer, sent in ``pieces`` parts ``seconds_per_piece`` apart: no single
+        wait is long, the whole answer is (a proxy that crawls)."""
+        return cls("trickle", delay=seconds_per_piece, status=pieces)
+
+    @classmethod
     def reset(cls) -> Fault:
         """Close the connection with a TCP RST before any answer."""
         return cls("reset")
@@ -413,6 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, ctype = self._answer(endpoint, params, fault)
             if fault is not None and fault.kind == "cut_short":
                 self._send_cut_short(status, body, ctype)
+            elif fault is not None and fault.kind == "trickle":
+                self._send_trickle(status, body, ctype, fault)
             elif fault is not None and fault.kind == "incomplete_xml":
                 self._send(status, body[: len(body) // 2], {"Content-Type": ctype})
             else:
@@ -492,6 +500,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+
+    def _send_trickle(self, status: int, body: bytes, ctype: str, fault: Fault) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        size = max(1, -(-len(body) // fault.status))
+        try:
+            for start in range(0, len(body), size):
+                self.wfile.write(body[start:start + size])
+                self.wfile.flush()
+                time.sleep(fault.delay)
+        except OSError:  # the client gave up, as it should
+            self.close_connection = True
 
     def _send_cut_short(self, status: int, body: bytes, ctype: str) -> None:
         self.send_response(status)

@@ -199,6 +199,18 @@ def test_timeout_is_retried(server: FakeEutils) -> None:
     assert [r.fault for r in log] == ["slow", None]
 
 
+def test_an_answer_that_trickles_past_the_deadline_is_retried(server: FakeEutils) -> None:
+    """Each wait (0.1 s) is well inside the read timeout; the whole answer (2 s) is not."""
+    server.add_faults("esearch", Fault.trickle(0.1, pieces=20))
+    with make_client(server, timeout=(1.0, 1.0), answer_deadline=0.5) as c:
+        started = time.monotonic()
+        result = c.esearch("x", retmax=5)
+        elapsed = time.monotonic() - started
+    assert result.count == 50
+    assert [r.fault for r in server.requests("esearch")] == ["trickle", None]
+    assert elapsed < 1.5  # given up at the deadline, not after the whole trickle
+
+
 def test_retries_exhausted_raise_network_error_naming_the_request(server: FakeEutils) -> None:
     server.add_faults("esearch", *[Fault.server_error(503) for _ in range(3)])
     with make_client(server, max_tries=3) as c, pytest.raises(NetworkError) as info:
