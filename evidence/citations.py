@@ -59,9 +59,9 @@ _CSL_NS: Final = "{http://purl.org/net/xbiblio/csl}"
 
 # A trailing run of initials in PubMed's "Surname Initials" display form.
 # PubMed initials are at most a few capitals; four allows "JRRT".
-# Capital initials; a lower-case one stands for a particle ("Reenen Mv": Mari van), so
-# never two in a row ("Abc" is a word).
-_INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z](?:[^\W\d_a-z]|[a-z](?![a-z])){0,3}$")
+# Capital initials; a lower-case one stands for a particle ("Reenen Mv": Mari van, de,
+# du, le), so only v, d or l, never two in a row: "Le" and "Co" are words.
+_INITIALS_RE: Final = re.compile(r"^[^\W\d_a-z](?:[^\W\d_a-z]|[vdl](?![a-z])){0,3}$")
 
 # Generational suffixes as PubMed writes them after the initials ("Carr R 3rd").
 NAME_SUFFIXES: Final = frozenset({"Jr", "Sr", "2nd", "3rd", "4th", "II", "III", "IV"})

@@ -53,6 +53,7 @@ from evidence.citations import (
     citation_title,
     date_parts,
     expand_page_range,
+    journal_name,
     parse_author,
     to_csl_json,
 )
@@ -504,7 +505,8 @@ def bibtex_entry(record: Mapping[str, Any], key: str) -> str:
     fields: list[tuple[str, str | None]] = [
         ("author", " and ".join(_bibtex_author(name) for name in record.get("authors") or [])),
         ("title", _protect_capitals(bibtex_escape(citation_title(record)))),
-        ("journal", bibtex_escape(record["journal"]) if record.get("journal") else None),
+        ("journal", bibtex_escape(journal_name(record["journal"]) or "")
+         if record.get("journal") else None),
         ("year", str(record["year"]) if record.get("year") else None),
         ("volume", bibtex_escape(record["volume"]) if record.get("volume") else None),
         ("number", bibtex_escape(record["issue"]) if record.get("issue") else None),
@@ -569,8 +571,9 @@ def ris_reference(record: Mapping[str, Any]) -> dict[str, Any]:
         reference["authors"] = authors
     reference["title"] = citation_title(record)
     if record.get("journal"):
-        reference["secondary_title"] = record["journal"]  # T2, as Zotero and EndNote write
-        reference["alternate_title3"] = record["journal"]  # JF: full journal name
+        journal = journal_name(record["journal"])
+        reference["secondary_title"] = journal  # T2, as Zotero and EndNote write
+        reference["alternate_title3"] = journal  # JF: full journal name
     if record.get("journal_abbrev"):
         reference["alternate_title1"] = record["journal_abbrev"]  # J2
     if record.get("volume"):

@@ -103,21 +103,24 @@ def display_label(code: str) -> str:
 # How a tag was decided, from its rule id (``kind.code.how``): what the "Why each tag"
 # table says beside the sentence. An inferred tag's sentence is where the tagger
 # looked, not a sentence that names the tag, and the reader should be told so.
-_HOW_BY_RULE_END: Final = MappingProxyType({
-    "publication_type": "PubMed publication type",
-    "mesh": "MeSH indexing (animals, no humans)",
-    "participants": "inferred from who was counted",
-    "fallback": "inferred: no design is named",
-    "no_abstract": "inferred: title only, no abstract",
-    "single_case": "inferred: one patient described",
+_HOW_BY_KIND_AND_END: Final = MappingProxyType({
+    ("design", "publication_type"): "PubMed publication type",
+    ("design", "mesh"): "MeSH indexing (animals, no humans)",
+    ("design", "participants"): "inferred from who was counted",
+    ("design", "fallback"): "inferred: no design is named",
+    ("design", "no_abstract"): "inferred: title only, no abstract",
+    ("condition", "participants"): "inferred: women among the participants",
+    ("sample_size", "single_case"): "inferred: one patient described",
 })
 
 
 def how_tagged(rule: str) -> str:
     """``"design.case_series.participants"`` -> ``"inferred from who was counted"``;
-    a tag read from words of the text is ``"stated in the text"``."""
-    if rule.startswith("relevant."):
+    a tag read from words of the text (``"sample_size.participants"`` too: the count
+    is stated) is ``"stated in the text"``."""
+    kind, _, rest = rule.partition(".")
+    if kind == "relevant":
         return "relevance check"
     if ".device." in rule:
         return "implied by the device named"
-    return _HOW_BY_RULE_END.get(rule.rsplit(".", 1)[-1], "stated in the text")
+    return _HOW_BY_KIND_AND_END.get((kind, rest.rsplit(".", 1)[-1]), "stated in the text")

@@ -125,7 +125,7 @@ class AuthorRow(Base):
     initials: Mapped[str | None] = mapped_column(String(32))
     collective_name: Mapped[str | None] = mapped_column(Text)
     affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
-    suffix: Mapped[str | None] = mapped_column(String(16))
+    suffix: Mapped[str | None] = mapped_column(Text)
 
     @property
     def display_name(self) -> str:

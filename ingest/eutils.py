@@ -119,8 +119,8 @@ class SearchResult:
 
 
 class Refused(NetworkError):
-    """E-utilities answered, and refused the request (HTTP 400: a bad API key or
-    parameter): asking again will not help, and the network is not at fault."""
+    """E-utilities answered HTTP 400, refusing the request (a bad API key or parameter):
+    asking again will not help, and the network is not at fault."""
 
 
 class HistoryExpired(NetworkError):
@@ -142,6 +142,10 @@ class _Retryable(Exception):
 
 class _Permanent(Exception):
     """An answer that retrying cannot fix (e.g. HTTP 400 for a bad query)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RateLimiter:
@@ -456,7 +460,9 @@ class EutilsClient:
             except _Retryable as exc:
                 last_reason, retry_after = exc.reason, exc.retry_after
             except _Permanent as exc:
-                raise Refused(
+                # 400 is E-utilities refusing this request (a bad key or parameter);
+                # any other status (404: a wrong base URL) says nothing about it.
+                raise (Refused if exc.status == 400 else NetworkError)(
                     f"E-utilities refused {_describe(endpoint, params)}: "
                     f"{self._scrub(str(exc))}") from None
             except requests.Timeout:
@@ -493,7 +499,7 @@ class EutilsClient:
                 start = text.find("<ERROR>") + len("<ERROR>")
                 raise HistoryExpired(
                     f"E-utilities history expired: {text[start:text.find('</ERROR>', start)]}")
-            raise _Permanent(f"HTTP {status}: {_snippet(body)}")
+            raise _Permanent(f"HTTP {status}: {_snippet(body)}", status)
         declared = response.headers.get("Content-Length")
         if (declared is not None and declared.isdigit()
                 and not response.headers.get("Content-Encoding")

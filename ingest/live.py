@@ -20,6 +20,7 @@ first. Upserts are by PMID, so nothing is ever stored twice.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -75,7 +76,7 @@ _PENDING_CHUNK = 1_000
 # (one request), until it has been queued this long: then it is taken to be deleted.
 GIVE_UP_AFTER = dt.timedelta(days=7)
 # Another host's ingest still recorded as running after this long was killed there.
-RUN_STALE_AFTER = dt.timedelta(hours=12)
+RUN_STALE_AFTER = dt.timedelta(hours=6)
 SOURCE = "eutils"
 
 
@@ -244,8 +245,8 @@ def _first_search(client: EutilsClient, query: str, window: DateWindow | None,
         if isinstance(exc, HistoryExpired):
             raise
         if isinstance(exc, Refused):  # it answered: the request, not the network, is wrong
-            raise NetworkError(f"{exc}; nothing was changed. Check the query, the API key "
-                               "and the e-mail address") from exc
+            raise NetworkError(f"{exc} (at {client.base_url}); nothing was changed. Check the "
+                               "query, the API key and the e-mail address") from exc
         raise NetworkError(
             f"cannot reach PubMed E-utilities at {client.base_url} ({exc}); nothing was "
             "changed. Check the connection, or download the records and load them with "
@@ -391,24 +392,32 @@ def _fetch_and_store(database: Database, client: EutilsClient, query: str, ids: 
 
 def _refuse_a_second_ingest(database: Database) -> None:
     """One ingest at a time: two would fetch the same PMIDs, collide on storing them and
-    share NCBI's rate limit unknowingly. A run whose process has ended (killed) is
-    marked interrupted first, so it never blocks the next one."""
+    share NCBI's rate limit unknowingly.
+
+    On this host a run's process is checked: a killed run is marked interrupted and
+    never blocks, a live one always does, however long it has run. Another host's
+    process cannot be checked (a container gets a new host name each time): its run
+    blocks until RUN_STALE_AFTER from its start, then counts as killed. So does a run
+    recorded without its process (by an older version).
+    """
     mark_dead_runs(database)
+    here = socket.gethostname()
     running = running_runs(database, "ingest")
-    # Whether these are alive cannot be told from here: a run recorded without its
-    # process, or another host's run older than any ingest lasts, was killed.
     stale = [run.id for run in running
-             if not ((run.params or {}).get("process") or {}).get("host")
-             or run.started_at < now_utc() - RUN_STALE_AFTER]
+             if not (host := ((run.params or {}).get("process") or {}).get("host"))
+             or (host != here and run.started_at < now_utc() - RUN_STALE_AFTER)]
     if stale:
         mark_interrupted(database, stale)
     for run in running:
         if run.id in stale:
             continue
         process = (run.params or {}).get("process") or {}
+        elsewhere = "" if process.get("host") == here else (
+            f"; it cannot be checked from here, and if it was killed it stops blocking "
+            f"{RUN_STALE_AFTER.seconds // 3600} h after it started")
         raise EvidenceError(
             f"another ingest is running (run {run.id}, started {run.started_at:%Y-%m-%d %H:%M} "
-            f"UTC, process {process.get('pid', '?')} on {process.get('host', '?')}); "
+            f"UTC, process {process.get('pid', '?')} on {process.get('host', '?')}{elsewhere}); "
             "try again when it has finished")
 
 

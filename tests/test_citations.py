@@ -96,6 +96,8 @@ def test_csl_json_unicode_and_full_page_range() -> None:
     ("Madonna", (None, None, "Madonna")),
     ("Reenen Mv", ("Reenen", "M.", None)),  # "v": a particle (Mari van) the styles cannot place
     ("Skin Care Abc", (None, None, "Skin Care Abc")),
+    ("Van Le", (None, None, "Van Le")),
+    ("Acme Co", (None, None, "Acme Co")),
 ])
 def test_parse_author(name: str, expected: tuple[str | None, str | None, str | None]) -> None:
     parsed = parse_author(name)

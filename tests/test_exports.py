@@ -538,6 +538,14 @@ def test_ris_round_trip_field_by_field() -> None:
         assert absent not in group
 
 
+def test_bibtex_and_ris_name_the_journal_as_it_prints_itself() -> None:
+    record = {**records()[0], "journal": "Journal of visualized experiments : JoVE"}
+    library = bibtexparser.parse_string(export_bytes([record], "bibtex").decode("utf-8"))
+    assert library.entries[0]["journal"] == "Journal of visualized experiments"
+    reference = rispy.loads(export_bytes([record], "ris", _info()).decode("utf-8"))[0]
+    assert reference["secondary_title"] == "Journal of visualized experiments"
+
+
 @pytest.mark.parametrize(("pages", "start", "end"), [
     ("1790-1; discussion 1791", "1790", "1791"),
     ("e1-8", "e1", "e8"),

@@ -147,6 +147,14 @@ def test_unreachable_eutils_leaves_the_database_untouched(database: Database,
     assert runs(database) == [] and stored(database) == [] and pending(database) == []
 
 
+def test_a_wrong_base_url_is_not_called_a_refused_request(
+        database: Database, server: FakeEutils, tagger: Tagger) -> None:
+    server.add_faults("esearch", Fault.raw(b"<html>Not Found</html>", status=404))
+    with pytest.raises(NetworkError, match=rf"cannot reach PubMed E-utilities at "
+                                           rf"{server.base_url}.*HTTP 404"):
+        ingest(database, server, tagger)
+
+
 def test_a_refused_first_request_blames_the_request_not_the_network(
         database: Database, server: FakeEutils, tagger: Tagger) -> None:
     server.add_faults("esearch", Fault.raw(b'{"error":"API key invalid"}', status=400))
@@ -155,6 +163,7 @@ def test_a_refused_first_request_blames_the_request_not_the_network(
     message = str(raised.value)
     assert "HTTP 400" in message and "API key invalid" in message
     assert "cannot reach" not in message and "Check the query, the API key" in message
+    assert server.base_url in message
     assert runs(database) == []  # nothing was changed
 
 
@@ -270,9 +279,14 @@ def test_records_pubmed_no_longer_returns_stay_queued_then_are_given_up(
         session.execute(delete(Study).where(Study.pmid == gone))
     ingest(database, server, tagger)
     assert pending(database) == [gone]
-    with database.session() as session:  # queued long ago
-        session.execute(update(IngestRun).values(
-            started_at=IngestRun.started_at - GIVE_UP_AFTER - dt.timedelta(days=1)))
+    def queued_ago(age: dt.timedelta) -> None:  # the run that queued it started then
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None) - age
+        with database.session() as session:
+            session.execute(update(IngestRun).values(started_at=started))
+
+    queued_ago(dt.timedelta(hours=1))
+    assert ingest(database, server, tagger).failed == 1 and pending(database) == [gone]
+    queued_ago(GIVE_UP_AFTER + dt.timedelta(days=1))
     last = ingest(database, server, tagger)
     assert last.failed == 1 and any("given up" in error for error in last.errors)
     assert pending(database) == []
@@ -318,11 +332,24 @@ def test_since_last_counts_only_runs_that_fetched_everything(
 def test_a_second_ingest_is_refused_while_one_runs(database: Database, server: FakeEutils,
                                                    tagger: Tagger) -> None:
     running = start_run(database, "ingest", query="x")  # this live process's run
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    with database.session() as session:  # however long it has run, it is alive
+        session.execute(update(IngestRun).values(started_at=long_ago))
     with pytest.raises(EvidenceError, match=rf"another ingest is running \(run {running},"):
         ingest(database, server, tagger)
     assert stored(database) == [] and len(runs(database)) == 1
-    with database.session() as session:  # one recorded without its process: killed long ago
-        session.execute(update(IngestRun).values(params={}))
+
+    def recorded_as(process: dict[str, object], started: dt.datetime) -> None:
+        with database.session() as session:
+            session.execute(update(IngestRun).where(IngestRun.id == running).values(
+                params={"process": process}, started_at=started))
+
+    # Another host's run cannot be checked: it blocks for a while, then counts as killed.
+    recorded_as({"host": "another-container", "pid": 7},
+                dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1))
+    with pytest.raises(EvidenceError, match=r"on another-container; it cannot be checked"):
+        ingest(database, server, tagger)
+    recorded_as({"host": "another-container", "pid": 7}, long_ago)
     assert ingest(database, server, tagger).new == 1200
     assert runs(database)[0].status == "interrupted"
 

@@ -232,9 +232,11 @@ def test_a_name_suffix_is_stored_and_read_back(database):
     data = (b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
             b"<ArticleTitle>Needling.</ArticleTitle><AuthorList><Author><LastName>Bunn</LastName>"
             b"<Initials>PA</Initials><Suffix>Jr</Suffix></Author><Author><LastName>Bunn"
-            b"</LastName><Initials>PA</Initials></Author></AuthorList></Article>"
+            b"</LastName><Initials>PA</Initials></Author><Author><LastName>Long</LastName>"
+            b"<Initials>A</Initials><Suffix>Jr., M.D., Ph.D., FACS</Suffix></Author>"
+            b"</AuthorList></Article>"
             b"</MedlineCitation></PubmedArticle></PubmedArticleSet>")
     load_items(database, iter_bytes(data), source="test")
     with database.session() as session:
         assert records_by_pmid(session, ["424242"])["424242"]["authors"] == [
-            "Bunn PA Jr", "Bunn PA"]
+            "Bunn PA Jr", "Bunn PA", "Long A Jr., M.D., Ph.D., FACS"]  # free text, any length

@@ -392,6 +392,8 @@ def test_an_outcome_cites_where_it_was_reported_rather_than_the_aim() -> None:
     ("design.rct.text", "stated in the text"),
     ("intervention.microneedling.device.dermaroller", "implied by the device named"),
     ("outcome.hair_count.lexicon", "stated in the text"),
+    ("sample_size.participants", "stated in the text"),
+    ("condition.female_pattern_hair_loss.participants", "inferred: women among the participants"),
 ])
 def test_each_rule_the_tagger_writes_says_how_it_decided(rule: str, how: str) -> None:
     from evidence.labels import how_tagged
@@ -454,6 +456,10 @@ KEEPS_WHAT_IS_TRUE = [
     ("a list of depths",
      (M, "Twenty men were needled at depths of 0.5, 1.0 and 1.5 mm."),
      {"needle_depth_mm": (0.5, 1.5)}),
+    ("none excluded",
+     (M, "All 40 patients randomized to microneedling or topical minoxidil completed the "
+         "trial and none were excluded."),
+     {"interventions": ["microneedling", "minoxidil"]}),
     ("rabbits with many words between",
      (M, "Twenty-four male New Zealand white rabbits were randomly divided into three groups "
          "and treated with minoxidil-loaded microneedle patches."),
@@ -467,6 +473,21 @@ def test_the_exclusion_future_and_count_checks_keep_what_is_true(
         section: tuple[str, str], expected: dict[str, object]) -> None:
     result = tag_article(article("Microneedling in hair loss", section))
     assert {key: getattr(result, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize("call", [
+    "Larger randomized controlled trials are needed to confirm this.",
+    "Randomized controlled trials are needed.",
+    "Prospective randomized controlled trials are required.",
+    "A randomized controlled trial is needed.",
+    "These findings should be confirmed in randomized controlled trials.",
+])
+def test_every_common_call_for_trials_leaves_a_case_series_one(call: str) -> None:
+    series = article("Microneedling for androgenetic alopecia",
+                     (M, "Twelve men with androgenetic alopecia received six microneedling "
+                         "sessions."),
+                     (R, "Hair density increased in all patients."), ("CONCLUSIONS", call))
+    assert tag_article(series).design == "case_series"
 
 
 def test_a_case_report_calling_for_larger_studies_stays_a_case_report() -> None:

@@ -70,6 +70,11 @@ class _Hit:
     rule: str
     sentence: int
     offset: int  # start of the match within the normalised sentence
+    end: int  # and its end
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.offset, self.end
 
 
 class _Document:
@@ -132,43 +137,49 @@ class _Document:
             )
         return found
 
-    def in_clause_with(self, index: int, offset: int, cue: str, *, after: bool | None,
-                       reach: int = _CLAUSE_REACH, commas: bool = False) -> bool:
+    def in_clause_with(self, index: int, span: tuple[int, int], cue: str, *,
+                       after: bool | None, reach: int = _CLAUSE_REACH,
+                       commas: bool = False) -> bool:
         """Whether context pattern ``cue`` stands after (``after=True``), before, or on
-        either side (None) of the term at ``offset`` of sentence ``index``, in the same
-        clause: "minoxidil ... were excluded". ``commas``: a comma ends the clause too."""
+        either side (None) of the term at ``span`` of sentence ``index``, in the same
+        clause: "minoxidil ... were excluded". What lies between the term and the cue
+        must hold no clause_break (nor, with ``commas``, a comma); the term itself is not
+        read ("randomized" is a break, and the term of "randomized trials are needed")."""
         text = self.norm[index]
         context = self.rules.context
+        start, end = span
         for match in context[cue].finditer(text):
-            if match.start() >= offset:
+            if match.start() >= end:
                 if after is False:
                     continue
-                low, high = offset, match.start()
-            else:
+                low, high = end, match.start()
+            elif match.end() <= start:
                 if after is True:
                     continue
-                low, high = min(match.end(), offset), offset
+                low, high = match.end(), start
+            else:  # the cue overlaps the term
+                return True
             if high - low <= reach and not context["clause_break"].search(text, low, high) \
                     and not (commas and "," in text[low:high]):
                 return True
         return False
 
-    def is_future_work(self, index: int, offset: int) -> bool:
-        """Whether the clause of sentence ``index`` around ``offset`` calls for work rather
+    def is_future_work(self, index: int, span: tuple[int, int]) -> bool:
+        """Whether the clause of sentence ``index`` around ``span`` calls for work rather
         than reports it ("but larger randomized trials are needed")."""
-        return self.in_clause_with(index, offset, "future_work", after=None)
+        return self.in_clause_with(index, span, "future_work", after=None)
 
-    def is_excluded(self, index: int, offset: int) -> bool:
-        """The term at ``offset`` is an exclusion criterion, not what the study had or used."""
+    def is_excluded(self, index: int, span: tuple[int, int]) -> bool:
+        """The term at ``span`` is an exclusion criterion, not what the study had or used."""
         context = self.rules.context
-        before = self.norm[index][max(0, offset - _PRIOR_WINDOW):offset]
+        before = self.norm[index][max(0, span[0] - _PRIOR_WINDOW):span[0]]
         return (context["avoided_before"].has_match(before)
-                or self.in_clause_with(index, offset, "excluded_after", after=True)
-                or self.in_clause_with(index, offset, "excluded_before", after=False))
+                or self.in_clause_with(index, span, "excluded_after", after=True)
+                or self.in_clause_with(index, span, "excluded_before", after=False))
 
-    def is_not_measured(self, index: int, offset: int) -> bool:
-        """The term at ``offset`` is the subject of "... was not assessed"."""
-        return self.in_clause_with(index, offset, "not_measured", after=True,
+    def is_not_measured(self, index: int, span: tuple[int, int]) -> bool:
+        """The term at ``span`` is the subject of "... was not assessed"."""
+        return self.in_clause_with(index, span, "not_measured", after=True,
                                    reach=_NOT_MEASURED_REACH, commas=True)
 
     def sentence_at(self, source: str, position: int) -> int | None:
@@ -210,8 +221,9 @@ class _Document:
                     position = match.start() + 1
                     continue
                 offset = match.start() - self.sentences[index].start
-                hits.append(_Hit(rule.code, rule.id, index, offset))
-                hits.extend(_Hit(code, rule.id, index, offset) for code in rule.implies)
+                end = match.end() - self.sentences[index].start
+                hits.append(_Hit(rule.code, rule.id, index, offset, end))
+                hits.extend(_Hit(code, rule.id, index, offset, end) for code in rule.implies)
         return hits
 
     def tag(self, kind: str, code: str, index: int, rule: str) -> Tag:
@@ -246,18 +258,18 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 return False
             section = doc.sentences[i].section
             if section not in (RESULTS, TITLE) and (
-                    context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i, hit.offset)):
+                    context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i, hit.span)):
                 return False
-            return hit.code in _REPORTED_WHEN_NEGATED or not doc.is_not_measured(i, hit.offset)
-        if doc.is_excluded(i, hit.offset):
+            return hit.code in _REPORTED_WHEN_NEGATED or not doc.is_not_measured(i, hit.span)
+        if doc.is_excluded(i, hit.span):
             return False
         if kind == "condition":
             return doc.counted[i] or not primary
         # interventions and devices
-        if doc.is_not_measured(i, hit.offset):
+        if doc.is_not_measured(i, hit.span):
             return False
         if primary:
-            if not doc.counted[i] or doc.is_future_work(i, hit.offset):
+            if not doc.counted[i] or doc.is_future_work(i, hit.span):
                 return False
             before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
             return not context["prior_treatment"].has_match(before)
@@ -287,16 +299,16 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
     for code, hit in chosen["device"].items():
         chosen["intervention"].setdefault(
             DEVICE_INTERVENTION, _Hit(DEVICE_INTERVENTION, f"intervention.{DEVICE_INTERVENTION}."
-                                      f"device.{code}", hit.sentence, hit.offset)
+                                      f"device.{code}", hit.sentence, hit.offset, hit.end)
         )
     conditions = chosen["condition"]
     if AGA in conditions and FPHL not in conditions:
         for i, text in enumerate(doc.norm):
             if not doc.counted[i] or doc.sentences[i].section == TITLE:
                 continue
-            if any(not doc.is_excluded(i, match.start())
+            if any(not doc.is_excluded(i, match.span())
                    for match in context["female_participants"].finditer(text)):
-                conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0)
+                conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0, 0)
                 break
 
     relevant, relevant_index, relevant_rule = _relevance(doc, chosen["intervention"])
@@ -379,8 +391,9 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             i = doc.sentence_at(source, match.start())
             if i is None or (cue.title_only and source != TITLE):
                 continue
+            sentence_start = doc.sentences[i].start
             if not (cue.any_section or doc.counted[i]) or doc.is_future_work(
-                    i, match.start() - doc.sentences[i].start):
+                    i, (match.start() - sentence_start, match.end() - sentence_start)):
                 continue
             if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue

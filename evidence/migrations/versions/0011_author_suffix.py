@@ -19,7 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("authors", sa.Column("suffix", sa.String(16)))
+    # Text: PubMed's <Suffix> is free text ("Jr., M.D., Ph.D."), and a bounded column
+    # would refuse a whole import on PostgreSQL for one long one.
+    op.add_column("authors", sa.Column("suffix", sa.Text))
 
 
 def downgrade() -> None:
