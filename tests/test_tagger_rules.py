@@ -514,3 +514,33 @@ def test_female_mice_are_not_women_with_pattern_hair_loss() -> None:
                     "Androgenetic alopecia was induced with testosterone in 30 female C57BL/6 "
                     "mice, which were treated with microneedling plus exosomes."))
     assert "female_pattern_hair_loss" not in tag_article(model).conditions
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The dermapen was set at 1.5 mm in 20 men with androgenetic alopecia.",
+     {"needle_depth_mm": (1.5, 1.5)}),
+    ("Thirty patients received dermaroller microneedling (1.5 mm) once a month.",
+     {"needle_depth_mm": (1.5, 1.5)}),
+    ("Microneedling was done and hair was trimmed to 1 mm in 20 men.",
+     {"needle_depth_mm": None}),
+    ("Men with AGA (n=40) were randomized to microneedling or minoxidil.", {"sample_size": 40}),
+    ("Patients with alopecia areata (n = 61), women with telogen effluvium (n = 35) and "
+     "healthy women (n = 30) were included.", {"sample_size": 126}),
+    ("Patients in the microneedling group (n = 20) and the control group (n = 20) were "
+     "compared.", {"sample_size": None}),
+])
+def test_devices_set_to_a_depth_and_counts_in_brackets(sentence: str,
+                                                       expected: dict[str, object]) -> None:
+    result = tag_article(article("Microneedling in hair loss", (M, sentence)))
+    assert {key: getattr(result, key) for key in expected} == expected
+
+
+def test_one_patient_described_is_a_case_report_but_not_inside_a_trial() -> None:
+    report = article("Microneedling in alopecia areata", (None, "A 24-year-old woman with "
+                     "alopecia areata was treated with microneedling and triamcinolone. "
+                     "Regrowth was complete after four sessions."))
+    assert (tag_article(report).design, tag_article(report).sample_size) == ("case_report", 1)
+    series = article("Microneedling in alopecia", (M, "Forty patients with alopecia were "
+                     "treated with microneedling."), (R, "A 45-year-old woman developed "
+                     "folliculitis."))
+    assert tag_article(series).design == "case_series"

@@ -78,6 +78,16 @@ _SAMPLE_OF_THOSE_COUNTED = re.compile(
     rf"(?:were|was|had been)"
     rf"\s+(?:randomi[sz]ed|enrolled|included)\b", _F
 )
+# "Men with AGA (n = 40) were randomized": the count in brackets after the people. It
+# holds no "N people", so it is looked for apart from the weak pattern (see sample_size).
+_SAMPLE_BRACKETED = re.compile(
+    rf"\b{_PEOPLE}(?:\s+[\w-]+){{0,4}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)\s*"
+    rf"(?:were\s+|was\s+)?{_ENROLLED}",
+    _F,
+)
+# Each group's "(n = 61)" before it: "Patients with X (n = 61), ... and healthy women
+# (n = 30) were included" enrolled 91.
+_BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
 # Right after the people counted: they were screened or left, not the people studied
 # ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
 # withdrew", where the count is of those who stayed).
@@ -122,6 +132,12 @@ _SESSION_RATE_AFTER = re.compile(
 
 _DEPTH_CUE_BEFORE = re.compile(
     rf"\b(?:depths?|lengths?|penetration|deep)\b(?P<gap>[^;]{{0,40}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
+    _F,
+)
+# "The dermapen was set at 1.5 mm", "dermaroller microneedling (1.5 mm)".
+_DEPTH_DEVICE_BEFORE = re.compile(
+    rf"\b(?:derma-?rollers?|derma-?pens?|micro-?needl\w*|needles?|rollers?|pens?)\b"
+    rf"(?P<gap>[^;.]{{0,25}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
 _DEPTH_CUE_AFTER = re.compile(
@@ -209,7 +225,8 @@ _NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}", f"(?P<g>{_NUM})")
 _GATED: dict[re.Pattern[str], GatedPattern] = {
     pattern: GatedPattern(pattern, begins_at=_NUMBER_STARTS
                           if pattern.pattern.startswith(_NUMBER_FIRST) else None)
-    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_WEAK, *_FOLLOW_UP,
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_WEAK,
+                    *_FOLLOW_UP,
                     _EVALUATION_SPAN,
                     _SESSION_RANGE, *_SESSIONS)
 }
@@ -249,11 +266,11 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # Up to three passes read the same sentences: find the ones that count people
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
-    weak = _GATED[_SAMPLE_WEAK]
+    weak, bracketed = _GATED[_SAMPLE_WEAK], _GATED[_SAMPLE_BRACKETED]
     people = [index for index, text in enumerate(sentences)
               if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
-              and weak.has_match(text)]
-    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED)
+              and (weak.has_match(text) or ("n" in text and bracketed.has_match(text)))]
+    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED)
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], (*strong, _SAMPLE_WEAK))
         if found:
@@ -283,6 +300,8 @@ def _first_sample(
                 if match.has_group("g") and match.group("g"):
                     groups = _int(match.group("g"))
                     value = value * groups if value is not None and groups else None
+                if pattern is _SAMPLE_BRACKETED:
+                    value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
                 if value and 0 < value < MAX_PLAUSIBLE_SAMPLE:
                     if best is None or match.start() < best[0]:
                         best = (match.start(), value)
@@ -330,7 +349,9 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
         if not _HAS_DEPTH_UNIT.has_match(text) or not _DIGIT.search(text):
             continue  # a depth value starts with a digit
         matches = [
-            m for m in _DEPTH_CUE_BEFORE.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
+            m for pattern in (_DEPTH_CUE_BEFORE, _DEPTH_DEVICE_BEFORE)
+            for m in pattern.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
+            and not _NOT_DEPTH_BEFORE.search(text, max(0, m.start("a") - 40), m.start("a"))
         ]
         matches += [m for m in _DEPTH_CUE_AFTER.finditer(text)
                     if not _NOT_DEPTH_BEFORE.search(text, max(0, m.start() - 40), m.start())]

@@ -112,6 +112,9 @@ class DesignCue:
     unless: GatedPattern | None
     any_section: bool
     title_only: bool
+    # Only where no more than this many people are counted: "a 24-year-old woman" in
+    # the results of a trial of forty is one of them, not a case report.
+    max_counted: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +256,8 @@ def load_design(path: Path) -> DesignRules:
         if not isinstance(cue_id, str) or cue_id in seen:
             raise ValueError(f"{where}: missing or duplicate 'id'")
         seen.add(cue_id)
-        unknown = set(raw) - {"id", "code", "terms", "terms_cs", "unless", "sections", "source"}
+        unknown = set(raw) - {"id", "code", "terms", "terms_cs", "unless", "sections", "source",
+                              "max_counted"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         code = _check_code("design", raw.get("code"), f"{name} cue {cue_id}")
@@ -275,6 +279,7 @@ def load_design(path: Path) -> DesignRules:
                 unless=_optional_pattern(raw, "unless", where),
                 any_section=sections == "any",
                 title_only=source == "title",
+                max_counted=_optional_int(raw, "max_counted", where),
             )
         )
     return DesignRules(
@@ -285,6 +290,14 @@ def load_design(path: Path) -> DesignRules:
         cues=tuple(cues),
         cue_matcher=TermMatcher(cue_terms, _FLAGS),
     )
+
+
+def _optional_int(raw: dict[str, Any], key: str, where: str) -> int | None:
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value < 0):
+        raise ValueError(f"{where}: {key} must be a whole number, got {value!r}")
+    return value
 
 
 def load_context(path: Path) -> dict[str, GatedPattern]:

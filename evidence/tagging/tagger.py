@@ -388,6 +388,9 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             cue = cues[number]
             if cue.code == "preclinical" and people is not None:
                 continue  # a study that counts its participants is not bench work
+            if cue.max_counted is not None and people is not None \
+                    and people[0] > cue.max_counted:
+                continue
             i = doc.sentence_at(source, match.start())
             if i is None or (cue.title_only and source != TITLE):
                 continue
