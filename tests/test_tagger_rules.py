@@ -544,3 +544,16 @@ def test_one_patient_described_is_a_case_report_but_not_inside_a_trial() -> None
                      "treated with microneedling."), (R, "A 45-year-old woman developed "
                      "folliculitis."))
     assert tag_article(series).design == "case_series"
+
+
+def test_max_counted_must_be_a_whole_number(tmp_path: Path) -> None:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    design = rules / "design.toml"
+    design.write_text(design.read_text(encoding="utf-8").replace("max_counted = 3",
+                                                                 "max_counted = 'three'"),
+                      encoding="utf-8")
+    with pytest.raises(ValueError, match=r"max_counted must be a whole number, got 'three'"):
+        load_rules(rules)
