@@ -523,6 +523,8 @@ def test_female_mice_are_not_women_with_pattern_hair_loss() -> None:
      {"needle_depth_mm": (1.5, 1.5)}),
     ("Microneedling was done and hair was trimmed to 1 mm in 20 men.",
      {"needle_depth_mm": None}),
+    ("Twenty men were treated with 1.5-mm-long needles.", {"needle_depth_mm": (1.5, 1.5)}),
+    ("The needle length was 600 micrometres in 20 men.", {"needle_depth_mm": (0.6, 0.6)}),
     ("Men with AGA (n=40) were randomized to microneedling or minoxidil.", {"sample_size": 40}),
     ("Patients with alopecia areata (n = 61), women with telogen effluvium (n = 35) and "
      "healthy women (n = 30) were included.", {"sample_size": 126}),

@@ -46,7 +46,7 @@ NUMBER = rf"(?:{DIGIT_NUMBER}|\b{WORD_NUMBER}\b)"
 # What joins the two ends of a depth range, or two depths used ("0.5 and 1.5 mm").
 _DASH = r"(?:-|–|—|‐|‑|to|and|or)"
 _DECIMAL = r"\d+(?:[.,·]\d+)?|\.\d+"
-_DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?"
+_DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?|micromet(?:er|re)s?"
 # The first end may carry its own unit and where it was used: "0.5 mm to 1.5 mm",
 # "0.5 mm (frontal) to 2.5 mm", "1.5 mm on the vertex and 1.0 mm".
 _FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
@@ -135,7 +135,7 @@ def depth_from_match(match: re.Match[str]) -> tuple[float, float]:
         high = _to_float(match.group("b"))
     else:
         high = low
-    if match.group("unit").lower() in ("µm", "μm", "um", "micron", "microns"):
+    if match.group("unit").lower().startswith(("µm", "μm", "um", "micro")):
         low, high = low / 1000, high / 1000
     return (round(min(low, high), 3), round(max(low, high), 3))
 

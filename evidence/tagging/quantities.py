@@ -141,7 +141,7 @@ _DEPTH_DEVICE_BEFORE = re.compile(
     _F,
 )
 _DEPTH_CUE_AFTER = re.compile(
-    rf"(?<![\d.])(?:{DEPTH_VALUE.pattern})\s*(?:in depth|deep|depth|needles?|long|length"
+    rf"(?<![\d.])(?:{DEPTH_VALUE.pattern})[\s-]*(?:in depth|deep|depth|needles?|long|length"
     rf"|micro-?needl\w*|derma-?rollers?|derma-?pens?)\b",
     _F,
 )
@@ -208,7 +208,7 @@ _HAS_PEOPLE = GatedPattern(re.compile(_PEOPLE, _F))
 _HAS_SESSIONS = GatedPattern(
     re.compile(r"sessions|sittings|treatments|procedures|applications|times", _F)
 )
-_HAS_DEPTH_UNIT = GatedPattern(re.compile(r"mm\b|μm|um\b|micron|millimet", _F))
+_HAS_DEPTH_UNIT = GatedPattern(re.compile(r"mm\b|μm|um\b|micron|micromet|millimet", _F))
 _HAS_DURATION = GatedPattern(re.compile(r"week|wks?\b|month|year|day", _F))
 
 
