@@ -85,8 +85,8 @@ _SAMPLE_BRACKETED = re.compile(
     rf"(?:were\s+|was\s+)?{_ENROLLED}",
     _F,
 )
-# Each group's "(n = 61)" before it: "Patients with X (n = 61), ... and healthy women
-# (n = 30) were included" enrolled 91.
+# Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
+# and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
 # Right after the people counted: they were screened or left, not the people studied
 # ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
