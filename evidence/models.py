@@ -25,6 +25,15 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
+
+
+def _record_text(length: int) -> TypeEngine[str]:
+    """Free text from a PubMed record. PostgreSQL enforces a length, and one value longer
+    than it (a 70-character page string, a long suffix) refused a whole import there, so
+    it is unbounded (migration 0012). SQLite keeps the length the first schema wrote:
+    it never enforces it, and the schema stays as migrated."""
+    return String(length).with_variant(Text(), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -54,15 +63,15 @@ class Study(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pmid: Mapped[str] = mapped_column(String(16), unique=True)
-    doi: Mapped[str | None] = mapped_column(String(255))
-    pmcid: Mapped[str | None] = mapped_column(String(32))
+    doi: Mapped[str | None] = mapped_column(_record_text(255))
+    pmcid: Mapped[str | None] = mapped_column(_record_text(32))
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
     journal: Mapped[str | None] = mapped_column(Text)
-    journal_abbrev: Mapped[str | None] = mapped_column(String(255))
-    volume: Mapped[str | None] = mapped_column(String(64))
-    issue: Mapped[str | None] = mapped_column(String(64))
-    pages: Mapped[str | None] = mapped_column(String(64))
+    journal_abbrev: Mapped[str | None] = mapped_column(_record_text(255))
+    volume: Mapped[str | None] = mapped_column(_record_text(64))
+    issue: Mapped[str | None] = mapped_column(_record_text(64))
+    pages: Mapped[str | None] = mapped_column(_record_text(64))
     year: Mapped[int | None] = mapped_column(Integer)
     pub_date: Mapped[str | None] = mapped_column(String(10))
     # First day of the publication period, so "2015 Winter" sorts with 2015.
@@ -110,8 +119,8 @@ class AbstractSectionRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str | None] = mapped_column(String(255))
-    category: Mapped[str | None] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(_record_text(255))
+    category: Mapped[str | None] = mapped_column(_record_text(32))
     text: Mapped[str] = mapped_column(Text)
 
 
@@ -120,9 +129,9 @@ class AuthorRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_name: Mapped[str | None] = mapped_column(String(255))
-    fore_name: Mapped[str | None] = mapped_column(String(255))
-    initials: Mapped[str | None] = mapped_column(String(32))
+    last_name: Mapped[str | None] = mapped_column(_record_text(255))
+    fore_name: Mapped[str | None] = mapped_column(_record_text(255))
+    initials: Mapped[str | None] = mapped_column(_record_text(32))
     collective_name: Mapped[str | None] = mapped_column(Text)
     affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
     suffix: Mapped[str | None] = mapped_column(Text)
@@ -139,7 +148,7 @@ class PublicationTypeRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(_record_text(255))
 
 
 class MeshHeadingRow(Base):
@@ -147,8 +156,8 @@ class MeshHeadingRow(Base):
 
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", **_CHILD_FK), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    descriptor: Mapped[str] = mapped_column(String(255))
-    descriptor_ui: Mapped[str | None] = mapped_column(String(16))
+    descriptor: Mapped[str] = mapped_column(_record_text(255))
+    descriptor_ui: Mapped[str | None] = mapped_column(_record_text(16))
     major_topic: Mapped[bool] = mapped_column(Boolean, default=False)
     qualifiers: Mapped[list[str]] = mapped_column(JSON, default=list)
     major_qualifiers: Mapped[list[str]] = mapped_column(JSON, default=list)

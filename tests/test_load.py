@@ -240,3 +240,27 @@ def test_a_name_suffix_is_stored_and_read_back(database):
     with database.session() as session:
         assert records_by_pmid(session, ["424242"])["424242"]["authors"] == [
             "Bunn PA Jr", "Bunn PA", "Long A Jr., M.D., Ph.D., FACS"]  # free text, any length
+
+
+def test_long_free_text_in_a_record_is_stored_whole(database):
+    """Migration 0012: on PostgreSQL a page string or a name past the first schema's
+    lengths refused the whole import (a driver error naming no record)."""
+    from evidence.queries import records_by_pmid
+    from ingest.pubmed_xml import iter_bytes
+
+    pages = "1-10; discussion 10-2; author reply 12-3; quiz 14-5; erratum in 200-1; 300"
+    surname = "Vandenberghe-" * 25 + "Smith"
+    data = (f"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            f"<Journal><JournalIssue><Volume>{'7' * 80}</Volume></JournalIssue></Journal>"
+            f"<ArticleTitle>Needling.</ArticleTitle><Pagination><MedlinePgn>{pages}</MedlinePgn>"
+            f"</Pagination><Abstract><AbstractText Label=\"{'RESULTS ' * 40}\">Hair grew."
+            f"</AbstractText></Abstract><AuthorList><Author><LastName>{surname}</LastName>"
+            f"<Initials>A</Initials></Author></AuthorList></Article></MedlineCitation>"
+            f"</PubmedArticle></PubmedArticleSet>").encode()
+    assert len(pages) > 64 and len(surname) > 255
+    counts = load_items(database, iter_bytes(data), source="test")
+    assert counts.new == 1
+    with database.session() as session:
+        record = records_by_pmid(session, ["424242"])["424242"]
+    assert (record["pages"], record["volume"]) == (pages, "7" * 80)
+    assert record["authors"] == [f"{surname} A"]
