@@ -438,6 +438,9 @@ KEEPS_WHAT_IS_TRUE = [
     ("a count then those who left",
      (M, "Forty patients were randomized and 3 withdrew before the first session."),
      {"sample_size": 40}),
+    ("those set aside are not the sample",
+     (M, "After excluding 5 patients with thyroid disease, 40 patients with androgenetic "
+         "alopecia underwent 4 sessions of microneedling."), {"sample_size": 40}),
     ("those enrolled after screening",
      (M, "A total of 72 patients were assessed for eligibility and 60 were enrolled."),
      {"sample_size": 60}),
@@ -507,6 +510,13 @@ def test_a_case_report_calling_for_larger_studies_stays_a_case_report() -> None:
 def test_a_meta_analysis_is_one_whatever_it_says_of_others(sentence: str) -> None:
     review = article("Microneedling for androgenetic alopecia", (M, sentence))
     assert tag_article(review).design == "meta_analysis"
+
+
+def test_two_brothers_are_a_case_report() -> None:
+    report = article("Microneedling for alopecia areata", (None, "We describe two brothers "
+                     "with alopecia areata universalis who regrew hair after microneedling "
+                     "with triamcinolone."))
+    assert tag_article(report).design == "case_report"
 
 
 def test_female_mice_are_not_women_with_pattern_hair_loss() -> None:

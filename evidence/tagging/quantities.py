@@ -109,6 +109,8 @@ MAX_PLAUSIBLE_SAMPLE = 1_000_000
 # The upper end of a range ("from 127,000 to 227,000 cases", "10-20 patients") is an
 # estimate or a spread, not the people a study enrolled.
 _RANGE_BEFORE = re.compile(r"\d\s*(?:-|\u2013|to)\s*$", _F)
+# Nor are the people set aside: "After excluding 5 patients with thyroid disease, 40 ...".
+_SET_ASIDE_BEFORE = re.compile(r"\b(?:excluding|except(?:\s+for)?|other\s+than|besides)\s+$", _F)
 
 _SESSION_RANGE = re.compile(
     rf"(?P<n>{_NUM})\s*(?:-|to)\s*(?P<m>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:sessions|sittings|treatments)\b",
@@ -289,7 +291,8 @@ def _first_sample(
         for pattern in patterns:
             for match in _GATED[pattern].find_all(text):
                 start = match.start("n")
-                if _RANGE_BEFORE.search(text, max(0, start - 12), start):
+                if _RANGE_BEFORE.search(text, max(0, start - 12), start) or \
+                        _SET_ASIDE_BEFORE.search(text, max(0, start - 16), start):
                     continue
                 if _NOT_ENROLLED_AFTER.match(text, match.end()):
                     continue
