@@ -403,15 +403,16 @@ def _refuse_a_second_ingest(database: Database) -> None:
     mark_dead_runs(database)
     here = socket.gethostname()
     running = running_runs(database, "ingest")
+    processes = {run.id: (run.params or {}).get("process") or {} for run in running}
     stale = [run.id for run in running
-             if not (host := ((run.params or {}).get("process") or {}).get("host"))
+             if not (host := processes[run.id].get("host"))
              or (host != here and run.started_at < now_utc() - RUN_STALE_AFTER)]
     if stale:
         mark_interrupted(database, stale)
     for run in running:
         if run.id in stale:
             continue
-        process = (run.params or {}).get("process") or {}
+        process = processes[run.id]
         elsewhere = "" if process.get("host") == here else (
             f"; it cannot be checked from here, and if it was killed it stops blocking "
             f"{RUN_STALE_AFTER.seconds // 3600} h after it started")

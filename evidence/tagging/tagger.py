@@ -169,11 +169,14 @@ class _Document:
         than reports it ("but larger randomized trials are needed")."""
         return self.in_clause_with(index, span, "future_work", after=None)
 
+    def text_before(self, index: int, start: int) -> str:
+        """The normalised text just before a term, for the patterns read up to it."""
+        return self.norm[index][max(0, start - _PRIOR_WINDOW):start]
+
     def is_excluded(self, index: int, span: tuple[int, int]) -> bool:
         """The term at ``span`` is an exclusion criterion, not what the study had or used."""
         context = self.rules.context
-        before = self.norm[index][max(0, span[0] - _PRIOR_WINDOW):span[0]]
-        return (context["avoided_before"].has_match(before)
+        return (context["avoided_before"].has_match(self.text_before(index, span[0]))
                 or self.in_clause_with(index, span, "excluded_after", after=True)
                 or self.in_clause_with(index, span, "excluded_before", after=False))
 
@@ -261,18 +264,19 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                     context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i, hit.span)):
                 return False
             return hit.code in _REPORTED_WHEN_NEGATED or not doc.is_not_measured(i, hit.span)
+        # The sentence-level answers first: the clause checks scan the sentence again.
+        if primary and not doc.counted[i]:
+            return False
         if doc.is_excluded(i, hit.span):
             return False
         if kind == "condition":
-            return doc.counted[i] or not primary
+            return True
         # interventions and devices
         if doc.is_not_measured(i, hit.span):
             return False
         if primary:
-            if not doc.counted[i] or doc.is_future_work(i, hit.span):
-                return False
-            before = doc.norm[i][max(0, hit.offset - _PRIOR_WINDOW) : hit.offset]
-            return not context["prior_treatment"].has_match(before)
+            return not (doc.is_future_work(i, hit.span) or context["prior_treatment"].has_match(
+                doc.text_before(i, hit.offset)))
         return not context["established_treatment"].has_match(doc.norm[i])
 
     def states_aim(hit: _Hit) -> bool:
