@@ -4,7 +4,8 @@ The run, in order:
 
 1. **Search** (nothing is written before the first answer, so an unreachable
    E-utilities leaves the database untouched). A search with more than
-   9,999 hits is cut into date windows (``ingest.plan``).
+   9,999 hits is cut into date windows, and a day past it by a second date
+   (``ingest.plan``).
 2. **Record the work**: the run goes into ``ingest_runs`` and every PMID to
    fetch into ``pending_pmids``, in one transaction.
 3. **Fetch** in POST batches from the history server (the WebEnv each
@@ -45,7 +46,15 @@ from ingest.eutils import (
     SearchResult,
 )
 from ingest.load import LoadCounts, Tagger, load_items
-from ingest.plan import DateWindow, full_window, parse_date, plan_windows
+from ingest.plan import (
+    DateWindow,
+    SearchSlice,
+    full_window,
+    parse_date,
+    plan_windows,
+    within_term,
+    within_window,
+)
 from ingest.query import DEFAULT_QUERY
 from ingest.runs import (
     FAILED,
@@ -226,10 +235,14 @@ def _last_complete_run(database: Database, query: str) -> dt.datetime | None:
     return None
 
 
-def _esearch(client: EutilsClient, query: str, window: DateWindow | None,
+def _esearch(client: EutilsClient, query: str, window: DateWindow | SearchSlice | None,
              datetype: Datetype, **kwargs: Any) -> SearchResult:
     if window is None:
         return client.esearch(query, **kwargs)
+    if isinstance(window, SearchSlice):
+        if window.within is not None:
+            query = within_term(query, datetype, window.within)
+        window = window.window
     return client.esearch(query, mindate=window.mindate, maxdate=window.maxdate,
                           datetype=datetype, **kwargs)
 
@@ -257,23 +270,25 @@ def _collect(client: EutilsClient, query: str, first: SearchResult, window: Date
              datetype: Datetype, summary: IngestSummary) -> tuple[list[str], list[_Group]]:
     """Every PMID of the search, most recent first, with the history sets holding them."""
     if first.count <= ESEARCH_MAX_RETMAX:
-        plan = [(window, first)] if first.count else []
+        results = [first] if first.count else []
     else:
-        def search(w: DateWindow) -> SearchResult:
-            return _esearch(client, query, w, datetype)
+        def search(part: SearchSlice) -> SearchResult:
+            return _esearch(client, query, part, datetype)
 
-        plan = list(plan_windows(search, window or full_window(), limit=ESEARCH_MAX_RETMAX))
-        covered = sum(result.count for _, result in plan)
+        plan = plan_windows(search, window or full_window(), limit=ESEARCH_MAX_RETMAX,
+                            within=within_window(datetype))
+        results = [result for _, result in plan]
+        covered = sum(result.count for result in results)
         if covered < first.count:
             # Records dated outside every window (or removed meanwhile): say so.
             summary.warnings.append(
                 f"the date windows cover {covered} of {first.count} records; "
                 f"{first.count - covered} could not be reached by date")
-    plan.reverse()  # newest window first, matching PubMed's newest-first order inside each
+    results.reverse()  # newest slice first, matching PubMed's newest-first order inside each
     ids: list[str] = []
     groups: list[_Group] = []
     seen: set[str] = set()
-    for _, result in plan:
+    for result in results:
         fresh = [pmid for pmid in result.ids if pmid not in seen]
         seen.update(fresh)
         ids.extend(fresh)

@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import re
 import socket
 import struct
 import threading
@@ -323,6 +324,9 @@ class FakeEutils:
         if NOT_FOUND_MARKER in term:
             return []
         records: Iterable[SyntheticRecord] = self.records.values()
+        term, ranges = _date_ranges_in_term(term)
+        for date_field, low, high in ranges:
+            records = [r for r in records if low <= _term_date(r, date_field) <= high]
         if self.matcher is not None:
             records = [r for r in records if self.matcher(term, r)]
         if params.get("mindate") and params.get("maxdate"):
@@ -357,6 +361,30 @@ class FakeEutils:
                 parts.append(record.to_xml() + "\n")
         parts.append("</PubmedArticleSet>\n")
         return "".join(parts).encode()
+
+
+# PubMed's range syntax in a term, as its QueryTranslation writes it:
+# "(query) AND 2025/09/27:2025/11/26[Date - Entry]".
+_TERM_DATE_RANGE = re.compile(
+    r"\s+AND\s+(\d{4}/\d{2}/\d{2}):(\d{4}/\d{2}/\d{2})"
+    r"\[(Date - Entry|Date - Publication)\]")
+
+
+def _date_ranges_in_term(term: str) -> tuple[str, list[tuple[str, dt.date, dt.date]]]:
+    """The term without its date ranges (and the brackets they added), and the ranges."""
+    ranges = [(field, _parse_ncbi_date(low, end=False), _parse_ncbi_date(high, end=True))
+              for low, high, field in _TERM_DATE_RANGE.findall(term)]
+    if not ranges:
+        return term, []
+    bare = _TERM_DATE_RANGE.sub("", term).strip()
+    if bare.startswith("(") and bare.endswith(")"):
+        bare = bare[1:-1]
+    return bare, ranges
+
+
+def _term_date(record: SyntheticRecord, field: str) -> dt.date:
+    """A record's entry date, or its publication date (the PubDate its XML gives)."""
+    return record.edat if field == "Date - Entry" else dt.date(record.year, 3, 1)
 
 
 def _esearch_xml(count: int, ids: list[str], retstart: int, *, webenv: str | None,

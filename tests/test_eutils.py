@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,14 @@ from ingest.eutils import (
 )
 from ingest.plan import (
     DateWindow,
+    SearchSlice,
     SearchTooLarge,
     bisect_window,
     full_window,
     parse_date,
     plan_windows,
+    within_term,
+    within_window,
 )
 from tests.fake_eutils import FakeEutils, Fault, RequestRecord, make_records
 
@@ -373,13 +376,15 @@ def test_plan_windows_pure_counts_each_window_fits() -> None:
     # Ten hits a day in 2015 only; a limit of 100 forces many splits.
     days = {dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(365)}
 
-    def search(window: DateWindow) -> _Count:
+    def search(part: SearchSlice) -> _Count:
+        window = part.window
         return _Count(10 * sum(1 for d in days if window.start <= d <= window.end))
 
     plan = plan_windows(search, full_window(today=dt.date(2024, 1, 1)), limit=100)
     assert all(0 < result.count <= 100 for _, result in plan)
     assert sum(result.count for _, result in plan) == 3650
-    windows = [w for w, _ in plan]
+    windows = [part.window for part, _ in plan]
+    assert all(part.within is None for part, _ in plan)
     assert windows == sorted(windows)
     for earlier, later in itertools.pairwise(windows):
         assert earlier.end < later.start  # no overlap, so no day counted twice
@@ -387,9 +392,60 @@ def test_plan_windows_pure_counts_each_window_fits() -> None:
 
 def test_plan_windows_refuses_an_unsplittable_day() -> None:
     with pytest.raises(SearchTooLarge, match="single day 2020/05/05"):
-        plan_windows(lambda w: _Count(20_000 if w.start <= dt.date(2020, 5, 5) <= w.end
-                                      else 0),
-                     DateWindow(dt.date(2020, 1, 1), dt.date(2020, 12, 31)))
+        plan_windows(lambda part: _Count(
+            20_000 if part.window.start <= dt.date(2020, 5, 5) <= part.window.end else 0),
+            DateWindow(dt.date(2020, 1, 1), dt.date(2020, 12, 31)))
+
+
+def _one_revision_day(entry_days: list[dt.date], revised: dt.date
+                      ) -> Callable[[SearchSlice], _Count]:
+    """A search where every hit was revised on ``revised`` and entered on its own day."""
+    def search(part: SearchSlice) -> _Count:
+        if not part.window.start <= revised <= part.window.end:
+            return _Count(0)
+        if part.within is None:
+            return _Count(len(entry_days))
+        return _Count(sum(1 for d in entry_days
+                          if part.within.start <= d <= part.within.end))
+    return search
+
+
+def test_plan_windows_cuts_one_crowded_day_on_the_second_date() -> None:
+    # NLM's year-end processing: 25,000 hits all revised on one day.
+    revised = dt.date(2026, 11, 30)
+    entered = [dt.date(1990, 1, 1) + dt.timedelta(days=i % 12_000) for i in range(25_000)]
+    within = within_window("mdat", today=dt.date(2026, 12, 1))
+    assert within is not None
+    plan = plan_windows(_one_revision_day(entered, revised),
+                        DateWindow(dt.date(2026, 11, 1), dt.date(2026, 12, 3)), within=within)
+    assert all(part.window == DateWindow(revised, revised) for part, _ in plan)
+    assert all(0 < result.count <= 9_999 for _, result in plan)
+    assert sum(result.count for _, result in plan) == 25_000
+    inner = [part.within for part, _ in plan]
+    assert all(w is not None for w in inner)
+    for earlier, later in itertools.pairwise(inner):
+        assert earlier is not None and later is not None and earlier.end < later.start
+
+
+def test_plan_windows_refuses_a_day_crowded_on_both_dates() -> None:
+    revised = dt.date(2026, 11, 30)
+    entered = [dt.date(2001, 2, 3)] * 12_000
+    with pytest.raises(SearchTooLarge, match="single day 2026/11/30 and, within it, "
+                                             "the single day 2001/02/03"):
+        plan_windows(_one_revision_day(entered, revised),
+                     DateWindow(dt.date(2026, 11, 1), dt.date(2026, 12, 3)),
+                     within=within_window("mdat", today=dt.date(2026, 12, 1)))
+
+
+def test_a_crowded_day_is_searched_in_pubmeds_own_range_syntax() -> None:
+    within = DateWindow(dt.date(2025, 9, 27), dt.date(2025, 11, 26))
+    # The form of NCBI's own QueryTranslation (esearch2.xml).
+    assert (within_term("microneedling AND alopecia", "mdat", within)
+            == "(microneedling AND alopecia) AND 2025/09/27:2025/11/26[Date - Entry]")
+    assert within_term("x", "edat", within).endswith("[Date - Publication]")
+    pdat = within_window("edat", today=dt.date(2026, 12, 1))
+    assert pdat is not None and pdat.end.year >= 2029  # issues dated years ahead
+    assert within_window("pdat") is None
 
 
 def test_parse_date_forms() -> None:
@@ -408,7 +464,8 @@ def test_date_splitting_returns_exactly_every_id_of_25000(datetype: str) -> None
         whole = c.esearch("microneedling", retmax=0, usehistory=False)
         assert whole.count == 25_000
 
-        def search(window: DateWindow) -> SearchResult:
+        def search(part: SearchSlice) -> SearchResult:
+            window = part.window
             return c.esearch("microneedling", mindate=window.mindate,
                              maxdate=window.maxdate, datetype=datetype)  # type: ignore[arg-type]
 

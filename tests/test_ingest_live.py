@@ -221,6 +221,29 @@ def test_search_over_9999_is_split_by_date_and_fully_stored(database: Database,
     assert len(dated) >= 2 and all(r.params["datetype"] == "edat" for r in dated)
 
 
+def test_a_revision_day_past_9999_is_cut_by_entry_date(database: Database,
+                                                       tagger: Tagger) -> None:
+    # NLM's year-end processing revises most of PubMed on one day: the nightly
+    # `--since last` then meets more records of one mdat day than esearch returns.
+    records = make_records(10_400)
+    with FakeEutils(records) as fake:
+        ingest(database, fake, tagger)
+        revised = dt.date.today()
+        for record in records:
+            fake.revise(record.pmid, title=f"Revised at year end {record.pmid}", mdat=revised)
+        fake.log.clear()
+        summary = ingest(database, fake, tagger, since="last")
+    assert summary.found == 10_400 and summary.warnings == []
+    assert summary.updated == 10_400 and summary.failed == 0
+    with database.session() as session:
+        titles = {pmid: title for pmid, title in session.execute(select(Study.pmid, Study.title))}
+    assert len(titles) == 10_400
+    assert all(title == f"Revised at year end {pmid}" for pmid, title in titles.items())
+    cut = [r for r in fake.requests("esearch") if "[Date - Entry]" in r.params["term"]]
+    assert len(cut) >= 2
+    assert all(r.params["datetype"] == "mdat" for r in cut)
+
+
 # ------------------------------------------------------------ recovering
 
 
