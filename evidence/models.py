@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
@@ -45,6 +46,7 @@ def _utcnow() -> dt.datetime:
 
 
 _CHILD_FK = {"ondelete": "CASCADE"}
+_ONE_RUNNING_INGEST = "kind = 'ingest' AND status = 'running'"
 
 
 # Every study column the dashboard filters or sorts on.
@@ -202,6 +204,10 @@ class IngestRun(Base):
     """One `evidence ingest` or `evidence import`: what ran, when, and what it did."""
 
     __tablename__ = "ingest_runs"
+    # One ingest running at a time, enforced where no race can pass (migration 0013).
+    __table_args__ = (Index("ux_ingest_runs_one_running_ingest", "kind", unique=True,
+                            sqlite_where=sql_text(_ONE_RUNNING_INGEST),
+                            postgresql_where=sql_text(_ONE_RUNNING_INGEST)),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "ingest" | "import"

@@ -60,6 +60,7 @@ from ingest.runs import (
     FAILED,
     INTERRUPTED,
     SUCCEEDED,
+    AlreadyRunning,
     finish_run,
     mark_dead_runs,
     mark_interrupted,
@@ -353,7 +354,11 @@ def _fetch_and_store(database: Database, client: EutilsClient, query: str, ids: 
               "mindate": window.mindate if window else None,
               "maxdate": window.maxdate if window else None,
               "eutils_url": client.base_url}
-    run_id = start_run(database, "ingest", query=query, params=params)
+    try:
+        run_id = start_run(database, "ingest", query=query, params=params)
+    except AlreadyRunning:
+        _refuse_a_second_ingest(database)  # names the run that won, where it can
+        raise
     summary.run_id = run_id
     new_ids = [pmid for pmid in ids if pmid not in leftovers]
     resumed = sorted(leftovers, key=int) if all(p.isdigit() for p in leftovers) \

@@ -8,13 +8,19 @@ import socket
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from evidence.db import Database
+from evidence.errors import EvidenceError
 from evidence.models import IngestRun
 from ingest.load import LoadCounts
 from ingest.worker_pool import process_running
 
 RUNNING, SUCCEEDED, FAILED, INTERRUPTED = "running", "succeeded", "failed", "interrupted"
+
+
+class AlreadyRunning(EvidenceError):
+    """Another ingest was recorded as running between our check and our start."""
 
 
 def now_utc() -> dt.datetime:
@@ -24,14 +30,25 @@ def now_utc() -> dt.datetime:
 
 def start_run(database: Database, kind: str, *, query: str | None = None,
               params: dict[str, Any] | None = None) -> int:
-    """Record a new run as running, with the process that runs it, and return its id."""
+    """Record a new run as running, with the process that runs it, and return its id.
+
+    The database holds at most one running ingest (migration 0013): a second one,
+    started in the same moment as another past the caller's check, is
+    :class:`AlreadyRunning` and records nothing.
+    """
     params = {**(params or {}), "process": _this_process()}
-    with database.session() as session:
-        run = IngestRun(kind=kind, query=query, params=params, started_at=now_utc(),
-                        status=RUNNING, state={})
-        session.add(run)
-        session.flush()
-        return run.id
+    try:
+        with database.session() as session:
+            run = IngestRun(kind=kind, query=query, params=params, started_at=now_utc(),
+                            status=RUNNING, state={})
+            session.add(run)
+            session.flush()
+            return run.id
+    except IntegrityError as exc:
+        if kind != "ingest":
+            raise
+        raise AlreadyRunning("another ingest started at the same moment; "
+                             "try again when it has finished") from exc
 
 
 def finish_run(database: Database, run_id: int, counts: LoadCounts, *, status: str,

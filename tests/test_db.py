@@ -87,6 +87,27 @@ def test_an_older_database_is_upgraded_without_losing_a_row(db_url):
         database.dispose()
 
 
+def test_runs_left_running_by_older_versions_do_not_block_the_upgrade(db_url):
+    """0013 allows one running ingest; a database with several (killed runs nobody
+    marked) keeps the newest as running and the others as interrupted."""
+    engine = create_engine(db_url)
+    upgrade(engine, "0012")
+    with engine.begin() as connection:
+        for kind in ("ingest", "ingest", "import", "ingest"):
+            connection.execute(text(
+                "INSERT INTO ingest_runs (kind, params, started_at, status, found, new, "
+                "updated, unchanged, deleted, skipped, failed, state) VALUES (:kind, '{}', "
+                "CURRENT_TIMESTAMP, 'running', 0, 0, 0, 0, 0, 0, 0, '{}')"), {"kind": kind})
+    upgrade(engine, "0013")
+    with engine.connect() as connection:
+        statuses = connection.execute(text(
+            "SELECT kind, status FROM ingest_runs ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in statuses] == [
+        ("ingest", "interrupted"), ("ingest", "interrupted"), ("import", "running"),
+        ("ingest", "running")]
+
+
 @pytest.fixture
 def postgres_url(tmp_path: Path) -> Iterator[str]:
     """A fresh PostgreSQL database only: what is tested has no SQLite counterpart."""

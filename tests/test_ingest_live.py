@@ -22,7 +22,7 @@ from ingest.eutils import EutilsClient
 from ingest.live import GIVE_UP_AFTER, IngestSummary, run_ingest
 from ingest.load import Tagger
 from ingest.query import DEFAULT_QUERY
-from ingest.runs import start_run
+from ingest.runs import AlreadyRunning, start_run
 from tests.fake_eutils import FakeEutils, Fault, make_records
 
 API_KEY = "live-test-key"
@@ -375,6 +375,20 @@ def test_a_second_ingest_is_refused_while_one_runs(database: Database, server: F
     recorded_as({"host": "another-container", "pid": 7}, long_ago)
     assert ingest(database, server, tagger).new == 1200
     assert runs(database)[0].status == "interrupted"
+
+
+def test_the_database_holds_one_running_ingest_whatever_the_check(database: Database
+                                                                  ) -> None:
+    """Two runs started in the same moment both pass the check; the second insert fails."""
+    first = start_run(database, "ingest", query="x")
+    with pytest.raises(AlreadyRunning, match="another ingest started at the same moment"):
+        start_run(database, "ingest", query="x")
+    imports = [start_run(database, "import"), start_run(database, "import")]  # not ingests
+    assert [run.id for run in runs(database)] == [first, *imports]
+    with database.session() as session:
+        session.execute(update(IngestRun).where(IngestRun.id == first)
+                        .values(status="succeeded"))
+    assert start_run(database, "ingest", query="x") > first  # finished runs do not block
 
 
 # ------------------------------------------------------ the command line
