@@ -205,6 +205,8 @@ def study_view(source: common.DataSource, pmid: str) -> None:
         st.error("⚠️ **This study has been retracted.** Do not rely on its results; it is "
                  "listed so that citations of it can be recognised.", icon="🚫")
     st.subheader(common.markdown_escape(record["title"]) or f"PMID {pmid}")
+    if record.get("vernacular_title"):  # PubMed's title is then its English translation
+        st.caption("Original title: " + common.markdown_escape(record["vernacular_title"]))
     byline = ", ".join(record["authors"][:6]) + (" et al." if len(record["authors"]) > 6 else "")
     source_line = " ".join(str(part) for part in (record.get("journal_abbrev")
                                                   or record.get("journal"), record.get("year"))

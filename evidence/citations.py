@@ -88,7 +88,9 @@ _CITEPROC_KEYS: Final = frozenset(
 )
 # Free-text variables a style might print; our citations are bibliographic only.
 # (``language`` is left out too: citeproc-py would look for a locale of that name.)
-_NOT_FOR_CITEPROC: Final = frozenset({"abstract", "note", "keyword", "URL", "language"})
+# ``original-title`` goes to styles only as APA's own title form (:func:`apa_title`).
+_NOT_FOR_CITEPROC: Final = frozenset({"abstract", "note", "keyword", "URL", "language",
+                                      "original-title"})
 
 # PubMed's ISO 639-2 codes -> the BCP 47 tags CSL-JSON uses, for the common ones.
 _LANGUAGE_TAGS: Final = {
@@ -194,12 +196,39 @@ def citation_title(record: Mapping[str, Any]) -> str:
     trailing period is dropped (an ellipsis is kept). Retracted studies get
     :data:`RETRACTED_TITLE_PREFIX`.
     """
-    title = (record.get("title") or "").strip()
-    if title.endswith(".") and not title.endswith(".."):
-        title = title[:-1].rstrip()
+    title = _without_final_period(record.get("title") or "")
     if record.get("retracted"):
         title = RETRACTED_TITLE_PREFIX + title
     return title
+
+
+def _without_final_period(title: str) -> str:
+    title = title.strip()
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title
+
+
+def original_title(record: Mapping[str, Any]) -> str | None:
+    """The title in the article's own language, when PubMed gives one (else None)."""
+    return _without_final_period(record.get("vernacular_title") or "") or None
+
+
+def apa_title(record: Mapping[str, Any]) -> str:
+    """APA 7's title of a work not in English: the original, then the English in brackets.
+
+    PubMed's ArticleTitle for such a work is already the bracketed translation
+    ("[Vaccines are drugs]."), its VernacularTitle the original ("I vaccini sono
+    farmaci."): APA wants "I vaccini sono farmaci [Vaccines are drugs]".
+    """
+    original = original_title(record)
+    if original is None:
+        return citation_title(record)
+    english = _without_final_period(record.get("title") or "")
+    if english.startswith("[") and english.endswith("]"):
+        english = english[1:-1].strip()
+    title = f"{original} [{english}]" if english and english != original else original
+    return RETRACTED_TITLE_PREFIX + title if record.get("retracted") else title
 
 
 def journal_name(catalogue_title: str | None) -> str | None:
@@ -223,6 +252,7 @@ def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {"id": str(record["pmid"]), "type": "article-journal"}
     optional: dict[str, Any] = {
         "title": citation_title(record),
+        "original-title": original_title(record),
         "container-title": journal_name(record.get("journal")),
         "container-title-short": record.get("journal_abbrev"),
         "journalAbbreviation": record.get("journal_abbrev"),
@@ -382,6 +412,8 @@ def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
     output: list[str] = []
     for record in records:
         item = _citeproc_item(to_csl_json(record))
+        if style == "apa":
+            item["title"] = apa_title(record)
         with loaded.lock, warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module=r"citeproc\b")
             text = _format_one(loaded, item)

@@ -75,6 +75,9 @@ RECORD_KEYS: Final = (
     "evidence_level", "conditions", "interventions", "devices", "outcomes", "sample_size",
     "sessions", "needle_depth_mm", "follow_up_weeks", "evidence", "tagger_version",
 )
+#: Keys our records carry beyond CONTRACT.md's, for citations and CSL-JSON only: the
+#: JSONL, CSV and XLSX record stays the contract's.
+NOT_EXPORTED_KEYS: Final = frozenset({"vernacular_title"})
 #: CSV and XLSX "Studies" columns: the record plus its evidence line.
 COLUMNS: Final = (*RECORD_KEYS, "evidence_line")
 
@@ -232,9 +235,11 @@ class _TextOut:
 
 
 def write_jsonl(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: ExportInfo) -> None:
-    """One JSON object a line: the record as given, plus ``evidence_line``."""
+    """One JSON object a line: the record as given (CONTRACT.md's keys), plus
+    ``evidence_line``."""
     for record in _counted(records, info):
-        row = {**record, "evidence_line": evidence_line(record)}
+        row = {key: value for key, value in record.items() if key not in NOT_EXPORTED_KEYS}
+        row["evidence_line"] = evidence_line(record)
         line = json.dumps(row, ensure_ascii=False, default=_json_default)
         out.write(line.encode("utf-8") + b"\n")
 

@@ -68,6 +68,8 @@ class Study(Base):
     doi: Mapped[str | None] = mapped_column(_record_text(255))
     pmcid: Mapped[str | None] = mapped_column(_record_text(32))
     title: Mapped[str] = mapped_column(Text)
+    # PubMed's VernacularTitle: the original-language title (migration 0014).
+    vernacular_title: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
     journal: Mapped[str | None] = mapped_column(Text)
     journal_abbrev: Mapped[str | None] = mapped_column(_record_text(255))

@@ -252,6 +252,9 @@ def _record(study: Study, children: dict[str, dict[int, list[Any]]]) -> dict[str
         "follow_up_weeks": study.follow_up_weeks,
         "evidence": evidence,
         "tagger_version": study.tagger_version,
+        # Not in CONTRACT.md's record (JSONL, CSV and XLSX leave it out): citations
+        # and the CSL-JSON export use it.
+        "vernacular_title": study.vernacular_title,
     }
 
 

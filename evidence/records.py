@@ -74,6 +74,9 @@ class Article:
     # Where each trial id was found: "databank" (DataBankList) or "abstract".
     trial_id_sources: dict[str, str] = field(default_factory=dict)
     retracted: bool = False
+    # The title in the article's own language (PubMed's VernacularTitle, MEDLINE's TT),
+    # when ``title`` is PubMed's bracketed English translation of it. APA cites both.
+    vernacular_title: str | None = None
 
     @property
     def abstract_text(self) -> str:

@@ -156,7 +156,8 @@ def record_from_fields(fields: list[tuple[str, str]]) -> Article:
         sources.setdefault(registry_id, "abstract")
     return Article(
         pmid=pmid,
-        title=first("TI") or first("BTI") or "",
+        title=first("TI") or first("BTI") or first("TT") or "",
+        vernacular_title=first("TT") if first("TI") or first("BTI") else None,
         abstract=_sections(abstract),
         doi=ids.get("doi"),
         pmcid=first("PMC") or ids.get("pmc"),

@@ -449,7 +449,10 @@ def parse_citation(citation: etree._Element, record: etree._Element | None = Non
             vernacular_title = _text(child)
         elif tag == "DataBankList":
             databank_lists.append(child)
-    result.title = result.title or vernacular_title
+    if result.title:
+        result.vernacular_title = vernacular_title or None
+    else:  # no English title: the original stands in for it
+        result.title = vernacular_title
     if result.year is None and article_date is not None:
         year_text = _child_text(article_date, "Year")
         result.year = int(year_text) if year_text and year_text.isdigit() else None

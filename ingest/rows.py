@@ -28,6 +28,7 @@ STUDY_RECORD_COLUMNS = (
     "pmid", "doi", "pmcid", "title", "abstract", "journal", "journal_abbrev", "volume",
     "issue", "pages", "year", "pub_date", "pub_sort_date", "languages",
     "publication_status", "date_revised", "retracted", "source", "content_hash",
+    "vernacular_title",
 )
 # ``studies`` columns that come from the tagger (denormalised for filters).
 STUDY_TAGGING_COLUMNS = (
@@ -114,7 +115,7 @@ def study_rows(article: Article, source: str, tagging: Tagging | None = None) ->
         article.journal, article.journal_abbrev, article.volume, article.issue,
         article.pages, article.year, article.pub_date, iso_date(sort_date(article.pub_date)),
         _json(article.languages), article.publication_status, date_revised,
-        article.retracted, source, digest,
+        article.retracted, source, digest, article.vernacular_title,
     )
     sources = article.trial_id_sources
     children = (

@@ -385,3 +385,27 @@ def test_a_name_suffix_is_cited_as_each_style_prints_it() -> None:
     assert ama.startswith("Bunn PA Jr, Carr R 3rd. A trial.")
     assert apa.startswith("Bunn, P. A., Jr, & Carr, R., 3rd. (2012).")
     assert vancouver.startswith("Bunn PA Jr, Carr R 3rd. A trial.")
+
+
+def test_a_work_not_in_english_is_cited_in_its_language_where_the_style_asks() -> None:
+    """APA 7 gives the original title and the English in brackets; AMA and NLM keep
+    PubMed's bracketed translation. CSL-JSON carries the original as original-title."""
+    record = {"pmid": "1", "title": "[Vaccines are drugs].",
+              "vernacular_title": "I vaccini sono farmaci.", "journal": "Epidemiologia e "
+              "prevenzione", "journal_abbrev": "Epidemiol Prev", "year": 2015,
+              "authors": ["Rossi M"], "language": ["ita"]}
+    item = to_csl_json(record)
+    assert item["title"] == "[Vaccines are drugs]"
+    assert item["original-title"] == "I vaccini sono farmaci"
+    assert item["language"] == "it"
+    ama, apa, vancouver = (format_citations([record], style)[0] for style in STYLES)
+    assert apa.startswith("Rossi, M. (2015). I vaccini sono farmaci [Vaccines are drugs]. "
+                          "Epidemiologia")
+    assert ama.startswith("Rossi M. [Vaccines are drugs]. Epidemiol Prev.")
+    assert vancouver.startswith("Rossi M. [Vaccines are drugs]. Epidemiol Prev. 2015")
+    assert "I vaccini" not in ama + vancouver
+    question = {**record, "title": "[Oncogenesis: only somatic mutations?].",
+                "vernacular_title": "Oncogenesi: solo mutazioni somatiche?", "retracted": True}
+    [apa] = format_citations([question], "apa")
+    assert ("[RETRACTED] Oncogenesi: solo mutazioni somatiche? [Oncogenesis: only somatic "
+            "mutations?]. Epidemiologia") in apa

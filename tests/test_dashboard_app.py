@@ -23,6 +23,7 @@ from dashboard_pages.common import (
     Span,
     filter_from_params,
     highlight_html,
+    markdown_escape,
     params_from_filter,
 )
 from evidence.db import open_database
@@ -222,6 +223,21 @@ def test_study_view_warns_on_a_retracted_study(sqlite_loaded: str) -> None:
     markdown = " ".join(element.value for element in at.markdown)
     assert "https://doi.org/10.9999/jid.2023.0001" in markdown
     assert "PMC9900001" in markdown
+
+
+def test_study_view_shows_the_original_title_of_a_work_not_in_english(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = next(fresh_database_url("sqlite", tmp_path))
+    database = open_database(url)
+    assert import_files(database, [FIXTURES / "not_in_english.xml"]).ok
+    database.dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", url)
+    at = _app("studies", study="90000077")
+    assert at.subheader[0].value == markdown_escape(
+        "[Microneedling with minoxidil for androgenetic alopecia].")
+    captions = [caption.value for caption in at.caption]
+    assert ("Original title: " + markdown_escape(
+        "Microagulhamento com minoxidil na alopecia androgenética.") in captions)
 
 
 def test_picking_a_study_puts_it_in_the_url(sqlite_loaded: str) -> None:

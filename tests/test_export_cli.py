@@ -104,3 +104,25 @@ def test_xlsx_summaries_are_the_dashboards(loaded: str, tmp_path: Path,
                                   row.retracted) for row in screen.itertuples()}
     if not filters:
         assert sum(count for count, *_ in sheet.values()) == len(ALL)
+
+
+def test_a_title_not_in_english_is_stored_cited_and_exported(db_url: str, tmp_path: Path):
+    """The original-language title reaches APA and CSL-JSON; CONTRACT.md's record
+    (JSONL, CSV) is unchanged by it."""
+    source = FIXTURES / "not_in_english.xml"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "--db", db_url, str(source)],
+                         catch_exceptions=False).exit_code == 0
+    cited = runner.invoke(main, ["cite", "90000077", "--style", "apa", "--no-evidence",
+                                 "--db", db_url], catch_exceptions=False)
+    assert cited.exit_code == 0, cited.output
+    assert cited.output.startswith(
+        "Souza, A. (2023). Microagulhamento com minoxidil na alopecia androgenética "
+        "[Microneedling with minoxidil for androgenetic alopecia]. ")
+    [item] = json.loads(export(db_url, "csl-json", tmp_path / "s.json"))
+    assert item["original-title"] == "Microagulhamento com minoxidil na alopecia androgenética"
+    assert item["title"] == "[Microneedling with minoxidil for androgenetic alopecia]"
+    [line] = export(db_url, "jsonl", tmp_path / "s.jsonl").decode("utf-8").splitlines()
+    assert "vernacular_title" not in json.loads(line)
+    header = export(db_url, "csv", tmp_path / "s.csv").decode("utf-8-sig").splitlines()[0]
+    assert "vernacular" not in header

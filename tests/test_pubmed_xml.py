@@ -377,6 +377,38 @@ def test_an_xml_name_suffix_is_kept():
     assert [author.display_name for author in article.authors] == ["Bunn PA Jr", "Witta SE"]
 
 
+def test_the_original_language_title_is_kept_beside_the_translation(tmp_path):
+    """PubMed's ArticleTitle of a work not in English is its bracketed translation; the
+    original is VernacularTitle (MEDLINE's TT), alone the title when there is no other."""
+    data = ("<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>424242</PMID><Article>"
+            "<ArticleTitle>[Microneedling for alopecia areata].</ArticleTitle>"
+            "<VernacularTitle>Microagulhamento na alopecia areata.</VernacularTitle>"
+            "</Article></MedlineCitation></PubmedArticle><PubmedArticle><MedlineCitation>"
+            "<PMID>424243</PMID><Article><ArticleTitle/><VernacularTitle>Mikroneedling."
+            "</VernacularTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    translated, untitled = (item for item in iter_bytes(data.encode())
+                            if isinstance(item, Article))
+    assert translated.title == "[Microneedling for alopecia areata]."
+    assert translated.vernacular_title == "Microagulhamento na alopecia areata."
+    assert (untitled.title, untitled.vernacular_title) == ("Mikroneedling.", None)
+    nbib = tmp_path / "vernacular.nbib"
+    nbib.write_text("PMID- 90000095\nTI  - [Microneedling for alopecia areata].\n"
+                    "TT  - Microagulhamento na alopecia areata.\nDP  - 2020\nLA  - por\n",
+                    encoding="utf-8")
+    [article] = (item for item in iter_medline(nbib) if isinstance(item, Article))
+    assert (article.title, article.vernacular_title) == (translated.title,
+                                                         translated.vernacular_title)
+
+
+def test_reference_2016_vernacular_titles():
+    path = need_shared(NCBI_REFERENCE / "medline16n0902.xml.gz")
+    found = [item for item in iter_file(path) if isinstance(item, Article)]
+    vernacular = [a for a in found if a.vernacular_title]
+    assert len(vernacular) == 18
+    assert any(a.vernacular_title == "I vaccini sono farmaci." for a in vernacular)
+    assert all(a.title and a.title != a.vernacular_title for a in vernacular)
+
+
 def test_medline_text_takes_pubmeds_initials_as_the_xml_does(tmp_path):
     """"FAU - Kozai, Takashi D Y" with "AU - Kozai TD" is Kozai TD, as the XML's
     <Initials> give it: the same study has the same authors whatever the file format."""
