@@ -87,9 +87,10 @@ _CITEPROC_KEYS: Final = frozenset(
     | {"DOI", "PMID", "PMCID", "ISSN", "ISBN", "URL"}
 )
 # Free-text variables a style might print; our citations are bibliographic only.
-# (``language`` is left out too: citeproc-py would look for a locale of that name.)
 # ``original-title`` goes to styles only as APA's own title form (:func:`apa_title`).
-_NOT_FOR_CITEPROC: Final = frozenset({"abstract", "note", "keyword", "URL", "language",
+# ``language`` does go: CSL title-cases only English items, so an Italian journal's
+# "Epidemiologia e prevenzione" is not APA's "Epidemiologia E Prevenzione".
+_NOT_FOR_CITEPROC: Final = frozenset({"abstract", "note", "keyword", "URL",
                                       "original-title"})
 
 # PubMed's ISO 639-2 codes -> the BCP 47 tags CSL-JSON uses, for the common ones.

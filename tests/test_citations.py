@@ -399,8 +399,9 @@ def test_a_work_not_in_english_is_cited_in_its_language_where_the_style_asks() -
     assert item["original-title"] == "I vaccini sono farmaci"
     assert item["language"] == "it"
     ama, apa, vancouver = (format_citations([record], style)[0] for style in STYLES)
+    # CSL title-cases English items only: not "Epidemiologia E Prevenzione".
     assert apa.startswith("Rossi, M. (2015). I vaccini sono farmaci [Vaccines are drugs]. "
-                          "Epidemiologia")
+                          "Epidemiologia e prevenzione.")
     assert ama.startswith("Rossi M. [Vaccines are drugs]. Epidemiol Prev.")
     assert vancouver.startswith("Rossi M. [Vaccines are drugs]. Epidemiol Prev. 2015")
     assert "I vaccini" not in ama + vancouver
