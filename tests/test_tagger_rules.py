@@ -569,3 +569,26 @@ def test_max_counted_must_be_a_whole_number(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(ValueError, match=r"max_counted must be a whole number, got 'three'"):
         load_rules(rules)
+
+
+@pytest.mark.parametrize(("text", "design", "count"), [
+    ("Forty patients had been randomized to microneedling plus minoxidil or minoxidil "
+     "alone.", "rct", 40),
+    ("Twenty men with androgenetic alopecia underwent microneedling. Hair density "
+     "increased.", "case_series", 20),
+    ("Thirty-six women with alopecia areata received microneedling with triamcinolone.",
+     "case_series", 36),
+])
+def test_a_count_in_words_opens_what_the_study_did(text: str, design: str, count: int) -> None:
+    """In an unstructured abstract the sentences before the first one saying what this
+    study did are background; a count written in words says it as digits do."""
+    result = tag_article(article("Microneedling in hair loss", (None, text)))
+    assert (result.design, result.sample_size) == (design, count)
+
+
+def test_a_share_of_patients_in_words_is_still_background() -> None:
+    background = article("Microneedling for androgenetic alopecia", (None, "Two thirds of "
+                         "patients with androgenetic alopecia respond poorly to minoxidil. "
+                         "We treated 20 men with microneedling."))
+    result = tag_article(background)
+    assert result.sample_size == 20 and result.interventions == ["microneedling"]
