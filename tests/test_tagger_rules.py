@@ -592,3 +592,16 @@ def test_a_share_of_patients_in_words_is_still_background() -> None:
                          "We treated 20 men with microneedling."))
     result = tag_article(background)
     assert result.sample_size == 20 and result.interventions == ["microneedling"]
+
+
+@pytest.mark.parametrize(("sentence", "arms"), [
+    ("Sixty men were randomized to microneedling with minoxidil, with PRP not permitted "
+     "during the study.", ["microneedling", "minoxidil"]),
+    ("Sixty men were randomized to microneedling with minoxidil; PRP use not allowed.",
+     ["microneedling", "minoxidil"]),
+    ("Sixty men were randomized to microneedling with minoxidil (concomitant treatments not "
+     "permitted).", ["microneedling", "minoxidil"]),
+])
+def test_a_treatment_not_permitted_is_no_arm(sentence: str, arms: list[str]) -> None:
+    result = tag_article(article("Microneedling in androgenetic alopecia", (M, sentence)))
+    assert result.interventions == arms

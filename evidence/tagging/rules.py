@@ -35,6 +35,7 @@ _CONTEXT_KEYS = (
     "established_treatment",
     "future_work",
     "excluded_after",
+    "not_permitted_after",
     "excluded_before",
     "avoided_before",
     "not_measured",

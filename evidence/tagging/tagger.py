@@ -58,6 +58,8 @@ _PRIOR_WINDOW = 80
 # "not measured" one (which must follow its subject closely, with no comma between).
 _CLAUSE_REACH = 120
 _NOT_MEASURED_REACH = 60
+# "PRP not permitted", "PRP use not allowed": a verbless cue right after its term.
+_ADJACENT_REACH = 8
 # TAGS.md: "no adverse events were reported" reports on safety; it is no gap.
 _REPORTED_WHEN_NEGATED = frozenset({"adverse_events"})
 
@@ -178,6 +180,8 @@ class _Document:
         context = self.rules.context
         return (context["avoided_before"].has_match(self.text_before(index, span[0]))
                 or self.in_clause_with(index, span, "excluded_after", after=True)
+                or self.in_clause_with(index, span, "not_permitted_after", after=True,
+                                       reach=_ADJACENT_REACH)
                 or self.in_clause_with(index, span, "excluded_before", after=False))
 
     def is_not_measured(self, index: int, span: tuple[int, int]) -> bool:
