@@ -605,3 +605,147 @@ def test_a_share_of_patients_in_words_is_still_background() -> None:
 def test_a_treatment_not_permitted_is_no_arm(sentence: str, arms: list[str]) -> None:
     result = tag_article(article("Microneedling in androgenetic alopecia", (M, sentence)))
     assert result.interventions == arms
+
+
+def _one(title: str, text: str, *, types: list[str] | None = None,
+         label: str | None = None) -> Tagging:
+    return tag_article(article(title, (label, text), types=types))
+
+
+@pytest.mark.parametrize(("title", "text", "design"), [
+    ("Microneedling for telogen effluvium: study protocol for a randomized controlled trial",
+     "This protocol describes a randomized trial in which 80 women will be allocated to "
+     "microneedling or sham needling.", "other"),
+    ("Microneedling for alopecia areata: a systematic review",
+     "We systematically searched MEDLINE for studies of microneedling. Owing to "
+     "heterogeneity, no meta-analysis was performed.", "systematic_review"),
+    ("Microneedling with PRP for female pattern hair loss: a retrospective chart review",
+     "We reviewed the charts of 52 women treated with microneedling and PRP.", "case_series"),
+    ("Microneedling on one side of the scalp in alopecia totalis",
+     "In 11 patients, one side of the scalp chosen at random was treated with microneedling "
+     "and the other side was left untreated.", "rct"),
+    ("Quasi-randomized comparison of microneedling with minoxidil versus minoxidil alone",
+     "Men with androgenetic alopecia attending on odd days (n = 21) received microneedling.",
+     "controlled_trial"),
+    ("Platelet-rich plasma with or without microneedling",
+     "Sixty patients were enrolled and allocated to PRP injections alone or PRP followed by "
+     "microneedling.", "controlled_trial"),
+    ("Microneedling as an adjunct to steroids in alopecia areata",
+     "In 16 patients, half of the patches in each patient received microneedling.",
+     "controlled_trial"),
+    ("Finasteride effects on dermal papilla cells",
+     "Human dermal papilla cells were cultured with finasteride.", "preclinical"),
+])
+def test_design_cues_read_what_the_record_did(title: str, text: str, design: str) -> None:
+    assert _one(title, text, label=M).design == design
+
+
+def test_a_letter_with_patients_is_their_design_and_one_without_is_other() -> None:
+    cases = _one("Microneedling-assisted triamcinolone in alopecia totalis", "We treated two "
+                 "patients with alopecia totalis with microneedling and topical triamcinolone.",
+                 types=["Letter"])
+    assert cases.design == "case_report"
+    opinion = _one("Microneedling deserves better trials", "Microneedling is popular in "
+                   "hair clinics.", types=["Letter"])
+    assert opinion.design == "other"
+
+
+@pytest.mark.parametrize(("text", "design", "count"), [
+    ("In this randomized trial, 48 women received dermapen microneedling plus minoxidil or "
+     "minoxidil alone.", "rct", 48),
+    ("40 men with androgenetic alopecia received weekly microneedling.", "case_series", 40),
+    ("A 34-year-old woman with alopecia universalis received scalp microneedling with "
+     "tofacitinib.", "case_report", 1),
+])
+def test_unstructured_abstracts_that_open_with_the_study(text: str, design: str,
+                                                         count: int) -> None:
+    result = _one("Microneedling in hair loss", text)
+    assert (result.design, result.sample_size) == (design, count)
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), [
+    ("Forty men received microneedling. Patients tolerated both procedures well.",
+     {"adverse_events"}, set()),
+    ("Forty men received microneedling. One patient reported transient headache.",
+     {"adverse_events"}, {"patient_assessment"}),
+    ("Forty men with telogen effluvium after COVID-19 infection received microneedling. "
+     "Hair shedding fell.", {"hair_shedding"}, {"adverse_events"}),
+    ("Forty men received microneedling. Hair regrowth was graded by the investigator at "
+     "12 weeks.", {"global_assessment"}, set()),
+    ("Forty men received microneedling. Neither hair count nor hair density was measured. "
+     "Shedding fell.", {"hair_shedding"}, {"hair_count", "hair_density"}),
+    ("Forty men received microneedling. Hair density rose; hair thickness data were not "
+     "available because of device failure.", {"hair_density"}, {"hair_thickness"}),
+    ("Forty men received microneedling. Hair density rose. Adverse events were not recorded.",
+     {"hair_density"}, {"adverse_events"}),
+    ("Forty men received microneedling. Hair density rose. Serious adverse events were not "
+     "recorded in any patient.", {"hair_density", "adverse_events"}, set()),
+])
+def test_outcomes_as_reported(text: str, present: set[str], absent: set[str]) -> None:
+    outcomes = set(_one("Microneedling in hair loss", text, label=M).outcomes)
+    assert present <= outcomes and not absent & outcomes
+
+
+def test_an_aim_the_results_say_was_not_met_is_no_outcome() -> None:
+    trial = article("Exosomes by microneedling in androgenetic alopecia",
+                    ("OBJECTIVE", "To assess hair density and hair thickness after exosomes."),
+                    (M, "Twenty men received microneedling with exosomes."),
+                    (R, "Hair density increased; hair thickness data were not available."))
+    assert tag_article(trial).outcomes == ["hair_density"]
+
+
+def test_a_protocol_has_measured_nothing_yet() -> None:
+    protocol = _one("Microneedling for telogen effluvium: study protocol for a randomized "
+                    "controlled trial", "Eighty women will be randomized. The primary outcome "
+                    "will be the hair pull test; secondary outcomes include hair density.",
+                    label=M)
+    assert (protocol.design, protocol.outcomes) == ("other", [])
+
+
+def test_a_review_reports_what_its_studies_found() -> None:
+    review = _one("Microneedling for androgenetic alopecia: a review of randomized trials",
+                  "Randomized trials have compared microneedling with minoxidil against "
+                  "monotherapy. Most report greater increases in hair count, with mild pain.")
+    assert review.design == "narrative_review"
+    assert set(review.outcomes) == {"hair_count", "adverse_events"}
+    opinion = _one("Needling the scalp: where do we stand?", "Microneedling is popular, yet "
+                   "most trials are small. Outcome measures such as hair counts are needed.")
+    assert opinion.outcomes == []
+
+
+@pytest.mark.parametrize(("title", "text", "arms"), [
+    ("Microneedling with PRP in androgenetic alopecia after a finasteride washout",
+     "Twenty men received four sessions of microneedling with PRP.", ["microneedling", "prp"]),
+    ("Microneedling in androgenetic alopecia", "Thirty minoxidil-naive men received "
+     "microneedling.", ["microneedling"]),
+    ("Microneedling in androgenetic alopecia", "Thirty men received microneedling. Patients "
+     "were excluded if they had received PRP or laser therapy in the previous year.",
+     ["microneedling"]),
+])
+def test_treatments_withheld_are_no_arms(title: str, text: str, arms: list[str]) -> None:
+    assert _one(title, text, label=M).interventions == arms
+
+
+def test_microneedling_left_to_future_studies_is_no_arm_of_bench_work() -> None:
+    bench = _one("Exosomes enhance proliferation of hair follicle cells in vitro",
+                 "Exosomes were added to cultured human outer root sheath cells. These findings "
+                 "support exosome delivery by microneedling in future clinical studies.", label=M)
+    assert (bench.design, bench.relevant) == ("preclinical", False)
+    assert "microneedling" not in bench.interventions
+
+
+@pytest.mark.parametrize(("text", "devices"), [
+    ("Ten women were treated with a pen device at a depth of 0.5 mm.", ["dermapen"]),
+    ("Twelve men were treated with an automated pen followed by dutasteride.", ["dermapen"]),
+])
+def test_pen_devices(text: str, devices: list[str]) -> None:
+    assert _one("Microneedling in hair loss", text, label=M).devices == devices
+
+
+@pytest.mark.parametrize("title", [
+    "Microneedling with topical minoxidil in lichen planopilaris: three cases",
+    "Needling and topical minoxidil in MPHL",
+])
+def test_a_hair_disease_by_name_makes_needling_relevant(title: str) -> None:
+    result = _one(title, "Forty-four patients received microneedling with minoxidil.", label=M)
+    assert result.relevant is True

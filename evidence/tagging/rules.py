@@ -29,16 +29,18 @@ LEXICON_FILES = {
 _FLAGS = re.IGNORECASE
 _CONTEXT_KEYS = (
     "study_statement",
+    "review_statement",
     "hedge",
     "search_strategy",
     "prior_treatment",
     "established_treatment",
     "future_work",
     "excluded_after",
-    "not_permitted_after",
+    "withheld_after",
     "excluded_before",
     "avoided_before",
     "not_measured",
+    "neither_measured",
     "clause_break",
     "aim_statement",
     "female_participants",
@@ -121,6 +123,8 @@ class DesignCue:
 @dataclass(frozen=True, slots=True)
 class DesignRules:
     publication_types: tuple[tuple[str, str], ...]  # (type, design), precedence order
+    # (type, design) pairs that decide only where no text cue does and nobody is counted.
+    when_text_is_silent: tuple[tuple[str, str], ...]
     mesh_animals: str
     mesh_humans: str
     animals_only_design: str
@@ -233,18 +237,25 @@ def load_lexicon(path: Path, kind: str) -> Lexicon:
     return Lexicon(kind, tuple(rules), TermMatcher(all_terms, _FLAGS))
 
 
-def load_design(path: Path) -> DesignRules:
-    """Parse and validate the design file (publication types, MeSH, text cues)."""
-    data = _read(path)
-    name = path.name
-    precedence = data.get("publication_types", {}).get("precedence", [])
+def _type_pairs(entries: object, name: str) -> tuple[tuple[str, str], ...]:
+    """``[type, design]`` entries, each design checked against TAGS.md."""
     pairs: list[tuple[str, str]] = []
-    for entry in precedence:
+    for entry in entries if isinstance(entries, list) else [entries]:
         valid = isinstance(entry, list) and len(entry) == 2
         if not (valid and all(isinstance(item, str) for item in entry)):
             raise ValueError(f"{name}: publication type entries are [type, design], got {entry!r}")
         where = f"{name} publication type {entry[0]!r}"
         pairs.append((entry[0], _check_code("design", entry[1], where)))
+    return tuple(pairs)
+
+
+def load_design(path: Path) -> DesignRules:
+    """Parse and validate the design file (publication types, MeSH, text cues)."""
+    data = _read(path)
+    name = path.name
+    types = data.get("publication_types", {})
+    pairs = _type_pairs(types.get("precedence", []), name)
+    silent_pairs = _type_pairs(types.get("when_text_is_silent", []), name)
     mesh = data.get("mesh", {})
     animals_only = _check_code("design", mesh.get("animals_only_design", "preclinical"),
                                f"{name} mesh")
@@ -284,7 +295,8 @@ def load_design(path: Path) -> DesignRules:
             )
         )
     return DesignRules(
-        publication_types=tuple(pairs),
+        publication_types=pairs,
+        when_text_is_silent=silent_pairs,
         mesh_animals=str(mesh.get("animals", "Animals")),
         mesh_humans=str(mesh.get("humans", "Humans")),
         animals_only_design=animals_only,

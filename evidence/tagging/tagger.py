@@ -35,6 +35,7 @@ from evidence.tagging.vocabulary import (
     INTERVENTIONS,
     OUTCOMES,
     PRIMARY_HUMAN_DESIGNS,
+    REVIEW_DESIGNS,
 )
 
 TAGGER_VERSION = "2026.12.3"
@@ -58,10 +59,10 @@ _PRIOR_WINDOW = 80
 # "not measured" one (which must follow its subject closely, with no comma between).
 _CLAUSE_REACH = 120
 _NOT_MEASURED_REACH = 60
-# "PRP not permitted", "PRP use not allowed": a verbless cue right after its term.
+# Designs that mark a protocol: what it will measure is not yet measured (TAGS.md).
+_PROTOCOL_RULES = ("design.protocol.", "design.other.publication_type")
+# "PRP not permitted", "finasteride washout": a verbless cue right after its term.
 _ADJACENT_REACH = 8
-# TAGS.md: "no adverse events were reported" reports on safety; it is no gap.
-_REPORTED_WHEN_NEGATED = frozenset({"adverse_events"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +105,14 @@ class _Document:
             (i for i, s in enumerate(self.sentences) if s.source == "abstract"), len(self.sentences)
         )
 
-    def _counted_sentences(self) -> list[bool]:
+    def _counted_sentences(self, *, review: bool = False) -> list[bool]:
         """Which sentences speak for the study rather than its background.
 
         Labelled background sections are background (unless a sentence states
         the study's aim); in unlabelled text, the sentences before the first
-        one about this record are background.
+        one about this record are background. For a ``review``, a sentence on
+        what the reviewed studies did or found ("Randomized trials have compared
+        ...") speaks for it too.
         """
         counted: list[bool] = []
         seen_study = False
@@ -123,7 +126,9 @@ class _Document:
                 counted.append(is_study)
                 seen_study = seen_study or is_study
             elif sentence.section == UNLABELLED:
-                seen_study = seen_study or self.is_study(index)
+                seen_study = seen_study or self.is_study(index) or (
+                    review and self.rules.context["review_statement"].has_match(
+                        self.norm[index]))
                 counted.append(seen_study)
             else:
                 seen_study = True
@@ -180,14 +185,15 @@ class _Document:
         context = self.rules.context
         return (context["avoided_before"].has_match(self.text_before(index, span[0]))
                 or self.in_clause_with(index, span, "excluded_after", after=True)
-                or self.in_clause_with(index, span, "not_permitted_after", after=True,
+                or self.in_clause_with(index, span, "withheld_after", after=True,
                                        reach=_ADJACENT_REACH)
                 or self.in_clause_with(index, span, "excluded_before", after=False))
 
     def is_not_measured(self, index: int, span: tuple[int, int]) -> bool:
         """The term at ``span`` is the subject of "... was not assessed"."""
-        return self.in_clause_with(index, span, "not_measured", after=True,
-                                   reach=_NOT_MEASURED_REACH, commas=True)
+        return (self.in_clause_with(index, span, "not_measured", after=True,
+                                    reach=_NOT_MEASURED_REACH, commas=True)
+                or self.in_clause_with(index, span, "neither_measured", after=None, reach=0))
 
     def sentence_at(self, source: str, position: int) -> int | None:
         """Index of the sentence containing ``position`` of the normalised source text."""
@@ -253,6 +259,10 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
     result.design = design
     result.evidence_level = EVIDENCE_LEVEL[design]
     primary = design in PRIMARY_HUMAN_DESIGNS
+    if design in REVIEW_DESIGNS and not all(doc.counted):
+        doc.counted = doc._counted_sentences(review=True)
+        counted_text = [text if doc.counted[i] else "" for i, text in enumerate(doc.norm)]
+        people = quantities.sample_size(counted_text)
 
     hits = {kind: doc.scan(lexicon) for kind, lexicon in rules.lexicons.items()}
 
@@ -267,7 +277,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
             if section not in (RESULTS, TITLE) and (
                     context["hedge"].has_match(doc.norm[i]) or doc.is_future_work(i, hit.span)):
                 return False
-            return hit.code in _REPORTED_WHEN_NEGATED or not doc.is_not_measured(i, hit.span)
+            # "No adverse events were recorded" reports on safety: not_measured reads
+            # only "... were not recorded" (and not "... in any patient").
+            return not doc.is_not_measured(i, hit.span)
         # The sentence-level answers first: the clause checks scan the sentence again.
         if primary and not doc.counted[i]:
             return False
@@ -278,9 +290,10 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
         # interventions and devices
         if doc.is_not_measured(i, hit.span):
             return False
+        if doc.is_future_work(i, hit.span):  # "... by microneedling in future studies"
+            return False
         if primary:
-            return not (doc.is_future_work(i, hit.span) or context["prior_treatment"].has_match(
-                doc.text_before(i, hit.offset)))
+            return not context["prior_treatment"].has_match(doc.text_before(i, hit.offset))
         return not context["established_treatment"].has_match(doc.norm[i])
 
     def states_aim(hit: _Hit) -> bool:
@@ -298,10 +311,19 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
             # The evidence for an outcome is where it was measured or reported when the
             # record says so, rather than the aim that planned it ("to assess safety").
             for code, hit in list(first.items()):
-                if states_aim(hit):
-                    first[code] = next((later for later in kind_hits if later.code == code
-                                        and later.sentence > hit.sentence
-                                        and allowed(later, kind) and not states_aim(later)), hit)
+                if not states_aim(hit):
+                    continue
+                later_hits = [later for later in kind_hits
+                              if later.code == code and later.sentence > hit.sentence]
+                reported = next((later for later in later_hits
+                                 if allowed(later, kind) and not states_aim(later)), None)
+                if reported is not None:
+                    first[code] = reported
+                elif any(doc.is_not_measured(later.sentence, later.span)
+                         for later in later_hits):
+                    del first[code]  # planned, then "hair thickness data were not available"
+            if design_tag is not None and design_tag.rule.startswith(_PROTOCOL_RULES):
+                first.clear()  # a protocol's outcomes are plans, not measurements
         chosen[kind] = first
 
     for code, hit in chosen["device"].items():
@@ -361,6 +383,11 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
         count, index = people
         design = "case_report" if count <= 3 else "case_series"
         return design, doc.tag("design", design, index, f"design.{design}.participants")
+    for ptype, design in rules.when_text_is_silent:
+        original = present.get(ptype.lower())
+        if original is not None:
+            return design, Tag("design", design, original, "publication_type", 0, len(original),
+                               f"design.{design}.publication_type")
     if not doc.sentences:
         return "other", None
     if not doc.article.abstract:  # a bare title says too little to call it a review
