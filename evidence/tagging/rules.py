@@ -29,6 +29,7 @@ LEXICON_FILES = {
 _FLAGS = re.IGNORECASE
 _CONTEXT_KEYS = (
     "study_statement",
+    "study_count_in_words",
     "review_statement",
     "hedge",
     "search_strategy",

@@ -139,9 +139,9 @@ class _Document:
         """Whether sentence ``index`` states what this record did (asked once per sentence)."""
         found = self._study[index]
         if found is None:
-            found = self._study[index] = self.rules.context["study_statement"].has_match(
-                self.norm[index]
-            )
+            context, text = self.rules.context, self.norm[index]
+            found = self._study[index] = (context["study_statement"].has_match(text)
+                                          or context["study_count_in_words"].has_match(text))
         return found
 
     def in_clause_with(self, index: int, span: tuple[int, int], cue: str, *,
