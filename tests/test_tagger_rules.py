@@ -749,3 +749,25 @@ def test_pen_devices(text: str, devices: list[str]) -> None:
 def test_a_hair_disease_by_name_makes_needling_relevant(title: str) -> None:
     result = _one(title, "Forty-four patients received microneedling with minoxidil.", label=M)
     assert result.relevant is True
+
+
+@pytest.mark.parametrize("sentence", [
+    "A washout period of 3 months was required for minoxidil and finasteride.",
+    "All had been using minoxidil and finasteride for 2 years before enrolment.",
+    "Minoxidil was discontinued 3 months before the study.",
+    "No patient had received finasteride or minoxidil within 6 months.",
+    "Minoxidil was not applied.",
+    "Minoxidil is the only FDA-approved topical therapy.",
+])
+def test_what_was_used_before_or_is_true_in_general_is_no_arm(sentence: str) -> None:
+    trial = article("Microneedling monotherapy in androgenetic alopecia",
+                    (M, "Thirty men were treated with microneedling alone. " + sentence),
+                    (R, "Hair count increased by 15%."))
+    assert tag_article(trial).interventions == ["microneedling"]
+
+
+def test_a_treatment_stopped_by_some_is_still_an_arm() -> None:
+    trial = article("Microneedling with minoxidil", (M, "Thirty men were treated with "
+                    "microneedling and minoxidil. Minoxidil was discontinued in two patients "
+                    "because of irritation."))
+    assert tag_article(trial).interventions == ["microneedling", "minoxidil"]

@@ -38,6 +38,7 @@ _CONTEXT_KEYS = (
     "future_work",
     "excluded_after",
     "withheld_after",
+    "standing_after",
     "excluded_before",
     "avoided_before",
     "not_measured",

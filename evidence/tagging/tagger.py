@@ -293,7 +293,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
         if doc.is_future_work(i, hit.span):  # "... by microneedling in future studies"
             return False
         if primary:
-            return not context["prior_treatment"].has_match(doc.text_before(i, hit.offset))
+            return not (context["prior_treatment"].has_match(doc.text_before(i, hit.offset))
+                        or doc.in_clause_with(i, hit.span, "standing_after", after=True,
+                                              reach=_ADJACENT_REACH))
         return not context["established_treatment"].has_match(doc.norm[i])
 
     def states_aim(hit: _Hit) -> bool:
