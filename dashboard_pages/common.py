@@ -31,7 +31,7 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
-from evidence.settings import Settings
+from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
 UPDATE_COMMAND: Final = "evidence ingest --since last"
@@ -148,7 +148,7 @@ def _stop_with(message: str) -> NoReturn:
 
 def filter_from_params(params: Mapping[str, Sequence[str]]) -> StudyFilter:
     """The filter a query string describes. Unknown codes and bad numbers are ignored,
-    so an old or hand-edited link still opens."""
+    so an old or hand-edited link still opens (:func:`link_problems` says what was)."""
     values: dict[str, Any] = {}
     for name, (attribute, allowed) in LIST_PARAMS.items():
         codes = [code for code in params.get(name, ()) if code in allowed]
@@ -165,6 +165,43 @@ def filter_from_params(params: Mapping[str, Sequence[str]]) -> StudyFilter:
     if words:
         values["text"] = words
     return StudyFilter(**values)
+
+
+def link_problems(params: Mapping[str, Sequence[str]], first_year: int, last_year: int
+                  ) -> list[str]:
+    """What in a link's query string the sidebar cannot show as it is, in words: a
+    shared or hand-edited link that opens on other studies than it names must say so."""
+    problems: list[str] = []
+    for name, (_attribute, allowed) in LIST_PARAMS.items():
+        unknown = [code for code in params.get(name, ()) if code not in allowed]
+        if unknown:
+            problems.append(f"{name} {', '.join(map(repr, unknown))} is not a code "
+                            f"(see TAGS.md) and was left out")
+    numbers: dict[str, int] = {}
+    for name in INT_PARAMS:
+        for raw in params.get(name, ())[-1:]:
+            try:
+                numbers[name] = int(raw)
+            except ValueError:
+                problems.append(f"{name} {raw!r} is not a whole number and was left out")
+    for name in ("min_year", "max_year"):
+        year = numbers.get(name)
+        if year is not None and not first_year <= year <= last_year:
+            problems.append(f"{name} {year} is outside the stored years ({first_year}-"
+                            f"{last_year}) and was moved to the nearest")
+    for name in ("min_level", "max_level"):
+        level = numbers.get(name)
+        if level is not None and level not in LEVELS:
+            problems.append(f"{name} {level} is not an evidence level (1-5) and was moved "
+                            "to the nearest")
+    min_n = numbers.get("min_n")
+    if min_n is not None and not 0 <= min_n <= MAX_MIN_N:
+        problems.append(f"min_n {min_n} was moved to the nearest of 0 and {MAX_MIN_N:,}")
+    for low, high in (("min_year", "max_year"), ("min_level", "max_level")):
+        if low in numbers and high in numbers and numbers[low] > numbers[high]:
+            problems.append(f"{low} {numbers[low]} is above {high} {numbers[high]}: "
+                            f"{high} was raised to it")
+    return problems
 
 
 def params_from_filter(study_filter: StudyFilter) -> dict[str, list[str]]:
@@ -222,6 +259,8 @@ def _widget_values(study_filter: StudyFilter, bounds: _Bounds) -> dict[str, Any]
     last = study_filter.max_year if study_filter.max_year is not None else bounds.last_year
     first = min(max(first, bounds.first_year), bounds.last_year)
     last = max(min(last, bounds.last_year), first)
+    low_level = min(max(study_filter.min_level or LEVELS[0], LEVELS[0]), LEVELS[-1])
+    high_level = max(min(study_filter.max_level or LEVELS[-1], LEVELS[-1]), low_level)
     return {
         "flt_designs": list(study_filter.designs),
         "flt_outcomes": list(study_filter.outcomes),
@@ -229,8 +268,8 @@ def _widget_values(study_filter: StudyFilter, bounds: _Bounds) -> dict[str, Any]
         "flt_conditions": list(study_filter.conditions),
         "flt_devices": list(study_filter.devices),
         "flt_years": (first, last),
-        "flt_min_n": study_filter.min_n or 0,
-        "flt_levels": (study_filter.min_level or LEVELS[0], study_filter.max_level or LEVELS[-1]),
+        "flt_min_n": min(max(study_filter.min_n or 0, 0), MAX_MIN_N),
+        "flt_levels": (low_level, high_level),
         "flt_relevant_only": study_filter.relevant_only,
         "flt_exclude_retracted": study_filter.exclude_retracted,
         "flt_text": study_filter.text or "",
@@ -289,8 +328,10 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     from_url = _url_filter_params()
     current: StudyFilter | None = state.get(_FILTER_STATE)
     force = False
+    problems: list[str] = []
     if current is None or (from_url and from_url != state.get(_URL_STATE)):
         current, force = filter_from_params(from_url), True
+        problems = link_problems(from_url, bounds.first_year, bounds.last_year)
     if _PENDING_STATE in state:
         current, force = state.pop(_PENDING_STATE), True
     # Streamlit keys a widget by its page as well: on another page the sidebar's widgets
@@ -303,6 +344,9 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
         if force or key not in state:
             state[key] = value
 
+    if problems:
+        st.warning("This link's filters were changed to ones the page can show: "
+                   + "; ".join(problems) + ".", icon="⚠️")
     with st.sidebar:
         st.header("Filters")
         st.text_input("Search title and abstract", key="flt_text",
@@ -320,7 +364,8 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
                      "Studies that used all of the chosen devices.")
         if bounds.first_year < bounds.last_year:
             st.slider("Publication year", bounds.first_year, bounds.last_year, key="flt_years")
-        st.number_input("Minimum participants (n)", min_value=0, step=10, key="flt_min_n")
+        st.number_input("Minimum participants (n)", min_value=0, max_value=MAX_MIN_N, step=10,
+                        key="flt_min_n")
         st.slider("Evidence level (1 = strongest)", LEVELS[0], LEVELS[-1], key="flt_levels",
                   help="1 systematic reviews, 2 RCTs, 3 controlled and cohort studies, "
                        "4 case series and reports, 5 reviews, preclinical and other.")

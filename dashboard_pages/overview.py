@@ -47,6 +47,11 @@ def _headline(source: common.DataSource, study_filter: StudyFilter) -> None:
                           "so a trial inside a review may be counted twice.")
     second[1].metric("Years", years)
     second[2].metric("Last update", common.format_date(figures.last_update))
+    if figures.retracted:
+        some = "study is" if figures.retracted == 1 else "studies are"
+        st.warning(f"{figures.retracted:,} of these {some} retracted. Every figure and the "
+                   "evidence map count them (marked there) until you tick 'Exclude retracted "
+                   "studies'.", icon="🚫")
     if not study_filter.relevant_only:  # a whole baseline file brings mostly other topics
         relevant = source.query(queries.count_studies,
                                 replace(study_filter, relevant_only=True))
@@ -121,7 +126,8 @@ def evidence_map_chart(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("intervention_name:N", title="Intervention"),
                  alt.Tooltip("outcome_name:N", title="Outcome"),
                  alt.Tooltip("studies:Q", title="Studies"),
-                 alt.Tooltip("best_level:O", title="Best level")])
+                 alt.Tooltip("best_level:O", title="Best level"),
+                 alt.Tooltip("retracted:Q", title="Of them retracted")])
     numbers = base.mark_text(color="white", fontWeight="bold").encode(
         x=x, y=y, text=alt.Text("studies:Q"))
     rows = frame["intervention_name"].nunique()
@@ -148,11 +154,14 @@ def _evidence_map_links(frame: pd.DataFrame, study_filter: StudyFilter) -> None:
             cell = cells.get((intervention, outcome))
             if cell is None:
                 continue
+            retracted = f" · {cell.retracted} retracted" if cell.retracted else ""
             clicked = column.button(
-                f"{cell.studies} · L{cell.best_level}", key=f"map_{intervention}_{outcome}",
+                f"{cell.studies} · L{cell.best_level}{retracted}",
+                key=f"map_{intervention}_{outcome}",
                 help=(f"{cell.studies} studies of {display_label(intervention)} reporting "
-                      f"{OUTCOME_LABELS[outcome]}; best evidence level {cell.best_level}. "
-                      "Click to list them."))
+                      f"{OUTCOME_LABELS[outcome]}; best evidence level {cell.best_level}"
+                      + (f"; {cell.retracted} of them retracted" if cell.retracted else "")
+                      + ". Click to list them."))
             if clicked:
                 target = replace(
                     study_filter,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from evidence.errors import EvidenceError, UnknownStudyError
-from evidence.settings import IMPORT_BATCH_SIZE, Settings
+from evidence.settings import IMPORT_BATCH_SIZE, MAX_MIN_N, Settings
 
 if TYPE_CHECKING:  # the database layer and the queries load on first use: see _open
     from evidence.db import Database
@@ -110,8 +110,11 @@ def _filters(command: F) -> F:
                      help="Condition (repeatable; all of them)."),
         click.option("--device", multiple=True, metavar="CODE", callback=_codes("device"),
                      help="Needling device (repeatable; all of them)."),
-        click.option("--min-year", type=int), click.option("--max-year", type=int),
-        click.option("--min-n", type=int, help="Smallest sample size."),
+        click.option("--min-year", type=click.IntRange(1, 9999)),
+        click.option("--max-year", type=click.IntRange(1, 9999)),
+        click.option("--min-n", type=click.IntRange(0, MAX_MIN_N),
+                     help="Smallest sample size (0: no bound, as in the dashboard; any "
+                          "other value leaves out studies with no stated size)."),
         click.option("--min-level", type=click.IntRange(1, 5),
                      help="Lowest evidence level number (1 is strongest)."),
         click.option("--max-level", type=click.IntRange(1, 5),

@@ -135,7 +135,7 @@ def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str
         conditions.append(Study.year >= f.min_year)
     if f.max_year is not None:
         conditions.append(Study.year <= f.max_year)
-    if f.min_n is not None:
+    if f.min_n:  # 0 bounds nothing, in the dashboard and on the command line alike
         conditions.append(Study.sample_size >= f.min_n)
     if f.min_level is not None:
         conditions.append(Study.evidence_level >= f.min_level)
@@ -394,6 +394,7 @@ class Headline:
     min_year: int | None
     max_year: int | None
     last_update: dt.datetime | None
+    retracted: int = 0  # of ``studies``; counted in every figure unless the filter leaves them out
 
 
 def last_update(session: Session) -> dt.datetime | None:
@@ -427,9 +428,11 @@ def headline(session: Session, study_filter: StudyFilter = StudyFilter()) -> Hea
         func.count(Study.id).filter(Study.design.in_(META_ANALYSIS_DESIGNS)),
         func.coalesce(func.sum(Study.sample_size), 0),
         func.min(Study.year), func.max(Study.year),
+        func.count(Study.id).filter(Study.retracted.is_(True)),
     ), study_filter, _dialect(session))).one()
     return Headline(studies=row[0], rcts=row[1], meta_analyses=row[2], participants=int(row[3]),
-                    min_year=row[4], max_year=row[5], last_update=last_update(session))
+                    min_year=row[4], max_year=row[5], last_update=last_update(session),
+                    retracted=row[6])
 
 
 def studies_per_year(session: Session, study_filter: StudyFilter = StudyFilter()
@@ -482,12 +485,14 @@ def outcome_frequency(session: Session, study_filter: StudyFilter = StudyFilter(
 
 def evidence_map(session: Session, study_filter: StudyFilter = StudyFilter()
                 ) -> pd.DataFrame:
-    """DataFrame ``intervention, outcome, *_label, studies, best_level``.
+    """DataFrame ``intervention, outcome, *_label, studies, best_level, retracted``.
 
     One row per intervention x outcome pair that at least one filtered study
     has both of; ``best_level`` is the lowest (strongest) evidence level
-    among those studies. Pairs with no study are absent, and so are outcome
-    codes outside TAGS.md (the tagger rejects them anyway).
+    among those studies and ``retracted`` how many of them are retracted (the
+    filter decides whether they count; the map says when they do). Pairs with
+    no study are absent, and so are outcome codes outside TAGS.md (the tagger
+    rejects them anyway).
     """
     import pandas as pd
 
@@ -495,7 +500,8 @@ def evidence_map(session: Session, study_filter: StudyFilter = StudyFilter()
     outcome = aliased(TagRow)
     statement = (
         select(arm.code, outcome.code, func.count(func.distinct(Study.id)),
-               func.min(Study.evidence_level))
+               func.min(Study.evidence_level),
+               func.count(func.distinct(Study.id)).filter(Study.retracted.is_(True)))
         .select_from(Study)
         .join(arm, and_(arm.study_id == Study.id, arm.kind == "intervention"))
         # The outcome tags of a study are one range of ix_tags_study_kind_code
@@ -507,19 +513,21 @@ def evidence_map(session: Session, study_filter: StudyFilter = StudyFilter()
         .join(outcome, and_(outcome.study_id == Study.id, outcome.kind == "outcome"))
         .group_by(arm.code, outcome.code).order_by(arm.code, outcome.code))
     statement = apply_filter(statement, study_filter, _dialect(session))
-    rows = [(arm_code, label(arm_code), outcome_code, label(outcome_code), count, int(best))
-            for arm_code, outcome_code, count, best in session.execute(statement)
+    rows = [(arm_code, label(arm_code), outcome_code, label(outcome_code), count, int(best),
+             int(retracted))
+            for arm_code, outcome_code, count, best, retracted in session.execute(statement)
             if outcome_code in OUTCOME_LABELS]
     return pd.DataFrame(rows, columns=["intervention", "intervention_label", "outcome",
-                                       "outcome_label", "studies", "best_level"])
+                                       "outcome_label", "studies", "best_level", "retracted"])
 
 
 def evidence_map_table(session: Session, study_filter: StudyFilter = StudyFilter()
                        ) -> pd.DataFrame:
     """The evidence map as a wide table to take away: interventions x outcomes.
 
-    Cells read ``"5 (level 2)"``: the number of studies and their best level;
-    empty when no study has that pair. Rows and columns follow TAGS.md order.
+    Cells read ``"5 (level 2)"``: the number of studies and their best level, and
+    ``"5 (level 2; 1 retracted)"`` when retracted studies are among them; empty when
+    no study has that pair. Rows and columns follow TAGS.md order.
     """
     import pandas as pd
 
@@ -527,8 +535,9 @@ def evidence_map_table(session: Session, study_filter: StudyFilter = StudyFilter
     table = pd.DataFrame("", index=list(INTERVENTION_LABELS.values()),
                          columns=list(OUTCOME_LABELS.values()))
     for row in cells.itertuples(index=False):
+        retracted = f"; {row.retracted} retracted" if row.retracted else ""
         table.loc[row.intervention_label, row.outcome_label] = (
-            f"{row.studies} (level {row.best_level})")
+            f"{row.studies} (level {row.best_level}{retracted})")
     table.index.name = "intervention"
     return table.loc[(table != "").any(axis=1)]
 

@@ -21,6 +21,10 @@ NCBI_TOOL_NAME = "microneedling-evidence"
 # of 32,766 bound parameters.
 IMPORT_BATCH_SIZE = 2000
 
+# The largest minimum sample size a filter takes (command line and dashboard links):
+# no study is larger, and a database integer is not unbounded.
+MAX_MIN_N = 10_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

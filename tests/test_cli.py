@@ -318,3 +318,12 @@ def test_a_database_another_writer_holds_is_one_line(tmp_path: Path, monkeypatch
         f"evidence: the database sqlite:///{path} stayed locked by another writer (an import "
         "or ingest?) for 0.2 s; committed batches are kept, run the command again when it "
         "has finished")
+
+
+def test_min_n_zero_bounds_nothing_and_a_wild_one_is_a_usage_error(loaded):
+    """--min-n 0 is no bound, as the dashboard's 0; a negative or huge one is refused."""
+    everything = {record["pmid"] for record in export_jsonl(loaded)}
+    assert {record["pmid"] for record in export_jsonl(loaded, "--min-n", "0")} == everything
+    for wild in ("-5", "99999999999999999999"):
+        result = run("export", "--format", "jsonl", "--db", loaded, "--min-n", wild)
+        assert result.exit_code == 2 and "--min-n" in result.output

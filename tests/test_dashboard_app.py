@@ -23,6 +23,7 @@ from dashboard_pages.common import (
     Span,
     filter_from_params,
     highlight_html,
+    link_problems,
     markdown_escape,
     params_from_filter,
 )
@@ -152,11 +153,13 @@ def test_overview_headline_charts_and_footer(loaded_url: str) -> None:
 def test_evidence_map_cell_opens_the_filtered_studies(loaded_url: str) -> None:
     at = _app()
     cell = at.button(key="map_prp_hair_count")
-    assert cell.label == "1 · L2"
+    # the PRP trial (level 2) and the retracted case series of 90000004, marked
+    assert cell.label == "2 · L2 · 1 retracted"
+    assert any("retracted" in warning.value for warning in at.warning)
     cell.click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Studies"
-    assert _table_pmids(at) == ["91000002"]
+    assert sorted(_table_pmids(at)) == ["90000004", "91000002"]
     assert _param(at, "intervention") == ["prp"]
     assert _param(at, "outcome") == ["hair_count"]
     assert at.multiselect(key="flt_interventions").value == ["prp"]
@@ -190,7 +193,8 @@ def test_exclude_retracted_and_design_filters(loaded_url: str) -> None:
 
 def test_a_shared_link_reopens_the_view(sqlite_loaded: str) -> None:
     at = _app(intervention="microneedling", outcome="hair_count", min_year="2020")
-    assert at.metric[0].value == "1"  # the meta-analysis of 2024; the PRP trial is 2019
+    # the meta-analysis of 2024 and the retracted series of 2021; the PRP trial is 2019
+    assert at.metric[0].value == "2"
     assert at.multiselect(key="flt_outcomes").value == ["hair_count"]
     assert at.slider(key="flt_years").value == (2020, 2024)
 
@@ -357,6 +361,30 @@ def test_url_round_trip_and_bad_values_ignored() -> None:
     assert filter_from_params(params_from_filter(study_filter)) == study_filter
     assert filter_from_params({"design": ["not_a_code", "rct"], "min_n": ["ten"],
                                "relevant_only": ["0"]}) == StudyFilter(designs=("rct",))
+
+
+def test_link_problems_say_what_a_link_could_not_keep() -> None:
+    problems = link_problems({"design": ["RCT", "rct"], "min_n": ["99999999999999999999"],
+                              "min_level": ["0"], "max_level": ["9"], "min_year": ["2020"],
+                              "max_year": ["2015"], "max_n": ["x"]}, 2001, 2026)
+    text = "; ".join(problems)
+    assert "design 'RCT' is not a code" in text
+    assert "min_n 99999999999999999999 was moved" in text
+    assert "min_level 0 is not an evidence level" in text and "max_level 9" in text
+    assert "min_year 2020 is above max_year 2015" in text
+    assert link_problems({"design": ["rct"], "min_year": ["2015"]}, 2001, 2026) == []
+
+
+@pytest.mark.parametrize("params", [
+    {"min_n": "99999999999999999999"},
+    {"min_level": "0", "max_level": "9"},
+    {"min_year": "2030"},
+    {"design": "RCTs"},
+])
+def test_a_hand_edited_link_opens_and_says_what_changed(sqlite_loaded: str,
+                                                       params: dict[str, str]) -> None:
+    at = _app(**params)  # the page the link opens; _app asserts no exception
+    assert any("This link's filters were changed" in warning.value for warning in at.warning)
 
 
 def test_highlight_html_marks_overlaps_and_escapes() -> None:

@@ -115,7 +115,10 @@ def test_evidence_map_answers_the_minoxidil_question(loaded: Database) -> None:
     cell = cells[(cells.intervention == "minoxidil") & (cells.outcome == "hair_count")]
     assert list(cell["best_level"]) == [1]
     assert table.loc[label("minoxidil"), label("hair_count")].endswith("(level 1)")
-    assert table.loc[label("prp"), label("hair_count")] == "1 (level 2)"
+    # the PRP trial and the retracted case series, marked as such
+    assert table.loc[label("prp"), label("hair_count")] == "2 (level 2; 1 retracted)"
+    assert list(cells.loc[(cells.intervention == "prp") & (cells.outcome == "hair_count"),
+                          "retracted"]) == [1]
     # rows are interventions with at least one study; empty cells are empty strings
     assert label("botulinum_toxin") not in table.index
     assert (table == "").any().any()
