@@ -38,12 +38,39 @@ _ANIMALS = (r"mice|mouse|rats?|rabbits?|hamsters?|guinea|pigs?|piglets?|dogs?|be
 _PEOPLE = (
     r"(?:(?:out|in)?patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women"
     rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,4}}?(?:{_ANIMALS})\b)"
-    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?)\b(?!-)"
+    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?|survivors?)\b(?!-)"
 )
-_ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|completed|entered)"
+_ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered)"
 
 # Tier 1: the sentence says the people were enrolled, or gives a total.
+# Two groups counted apart, both enrolled: "Thirty-two patients treated with X were
+# compared with 30 patients who received Y", "Twenty patients were randomized to X and
+# twenty to Y" (and a third "..., 20 to Y and 20 to Z"). The second group must be treated
+# too: "improved in 15 patients compared with 8 patients" counts responders.
+# Between the groups no other grouping ("Forty patients were randomized into two groups: 20
+# to X and 20 to Y" enrolled 40, not 80): no "group" or "arm" nor colon in the gap, and
+# no digit between arms.
+_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:]|\.(?=\d)){0,150}?"
+_ARM_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:,\d]|,(?!\s*and\b)){0,80}?"
+_TREATED_AFTER = (r"(?:who\s+(?:had\s+)?|that\s+)?(?:were\s+|had\s+been\s+)?(?:received|receiving"
+                  r"|used|using|treated|underwent|undergoing|given|applied|applying)\b")
+_SAMPLE_TWO_GROUPS = (
+    re.compile(
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_GAP}\bcompared\s+(?:with|to)\s+"
+        rf"(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+{_TREATED_AFTER}",
+        _F,
+    ),
+    re.compile(
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+(?:were\s+|was\s+)?(?:randomi[sz]ed"
+        rf"|(?:randomly\s+)?(?:allocated|assigned))\s+(?:to|into)\s+{_ARM_GAP}"
+        rf"(?:,\s*(?:and\s+)?|\s+and\s+)(?P<m>{_NUM})\s+(?:{_PEOPLE}\s+)?(?:were\s+)?"
+        rf"(?:to|into)\s(?:{_ARM_GAP}(?:,\s*(?:and\s+)?|\s+and\s+)"
+        rf"(?P<k>{_NUM})\s+(?:{_PEOPLE}\s+)?(?:were\s+)?(?:to|into)\s)?",
+        _F,
+    ),
+)
 _SAMPLE_STRONG = (
+    *_SAMPLE_TWO_GROUPS,
     re.compile(
         rf"(?P<n>{_NUM})\s+{_MOD}{{0,2}}(?:and|,)\s+(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}"
         rf"(?:\s*\([^)]*\))?\s+(?:were\s+|was\s+)?{_ENROLLED}",
@@ -78,16 +105,35 @@ _SAMPLE_OF_THOSE_COUNTED = re.compile(
     rf"(?:were|was|had been)"
     rf"\s+(?:randomi[sz]ed|enrolled|included)\b", _F
 )
-# "Men with AGA (n = 40) were randomized": the count in brackets after the people. It
-# holds no "N people", so it is looked for apart from the weak pattern (see sample_size).
+# Tier 1b: those who completed the study, when no sentence says how many were enrolled
+# ("72 patients completed the study out of 80 patients randomized" enrolled 80).
+_SAMPLE_COMPLETED = re.compile(
+    rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
+    rf"(?:have\s+|had\s+)?completed",
+    _F,
+)
+# "Men with AGA (n = 40) were randomized": the count in brackets after the people, or
+# after the word that enrolled them ("Women with telogen effluvium were enrolled (n =
+# 18)"). It holds no "N people", so it is looked for apart from the weak pattern (see
+# sample_size).
+_BRACKET_WORDS = r"(?:\s+[\w%,'/.-]+){0,15}?"
 _SAMPLE_BRACKETED = re.compile(
-    rf"\b{_PEOPLE}(?:\s+[\w-]+){{0,4}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)\s*"
+    rf"\b{_PEOPLE}{_BRACKET_WORDS}\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)\s*"
     rf"(?:were\s+|was\s+)?{_ENROLLED}",
+    _F,
+)
+# Not "were randomized into group A (n = 20)": a group's count, not the people's.
+_SAMPLE_BRACKETED_AFTER = re.compile(
+    rf"\b{_PEOPLE}{_BRACKET_WORDS}\s+(?:were|was)\s+{_ENROLLED}"
+    rf"(?:\s+(?!groups?\b|arms?\b)[\w-]+){{0,3}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)",
     _F,
 )
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
+# ... and after the enrolling word, each arm's up to the end of the clause: "Patients were
+# randomized to microneedling (n = 20) or minoxidil (n = 20)" enrolled 40.
+_CLAUSE_END = re.compile(r"[;:]")
 # Right after the people counted: they were screened or left, not the people studied
 # ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
 # withdrew", where the count is of those who stayed).
@@ -227,7 +273,8 @@ _NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}", f"(?P<g>{_NUM})")
 _GATED: dict[re.Pattern[str], GatedPattern] = {
     pattern: GatedPattern(pattern, begins_at=_NUMBER_STARTS
                           if pattern.pattern.startswith(_NUMBER_FIRST) else None)
-    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_WEAK,
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED,
+                    _SAMPLE_BRACKETED_AFTER, _SAMPLE_COMPLETED, _SAMPLE_WEAK,
                     *_FOLLOW_UP,
                     _EVALUATION_SPAN,
                     _SESSION_RANGE, *_SESSIONS)
@@ -268,17 +315,21 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # Up to three passes read the same sentences: find the ones that count people
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
-    weak, bracketed = _GATED[_SAMPLE_WEAK], _GATED[_SAMPLE_BRACKETED]
+    weak = _GATED[_SAMPLE_WEAK]
+    bracketed = _GATED[_SAMPLE_BRACKETED], _GATED[_SAMPLE_BRACKETED_AFTER]
     people = [index for index, text in enumerate(sentences)
               if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
-              and (weak.has_match(text) or ("n" in text and bracketed.has_match(text)))]
-    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED)
+              and (weak.has_match(text) or ("n" in text and any(
+                  gated.has_match(text) for gated in bracketed)))]
+    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED,
+              _SAMPLE_BRACKETED_AFTER)
     if people and people[0] == 0:
-        found = _first_sample(sentences, [0], (*strong, _SAMPLE_WEAK))
+        found = _first_sample(sentences, [0], (*strong, _SAMPLE_COMPLETED, _SAMPLE_WEAK))
         if found:
             return found
-    found = _first_sample(sentences, people, strong)
-    return found or _first_sample(sentences, people, (_SAMPLE_WEAK,))
+    return (_first_sample(sentences, people, strong)
+            or _first_sample(sentences, people, (_SAMPLE_COMPLETED,))
+            or _first_sample(sentences, people, (_SAMPLE_WEAK,)))
 
 
 def _first_sample(
@@ -300,11 +351,19 @@ def _first_sample(
                 if match.has_group("m") and match.group("m"):
                     other = _int(match.group("m"))
                     value = value + other if value is not None and other is not None else None
+                if match.has_group("k") and match.group("k"):
+                    third = _int(match.group("k"))
+                    value = value + third if value is not None and third is not None else None
                 if match.has_group("g") and match.group("g"):
                     groups = _int(match.group("g"))
                     value = value * groups if value is not None and groups else None
                 if pattern is _SAMPLE_BRACKETED:
                     value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
+                elif pattern is _SAMPLE_BRACKETED_AFTER:
+                    end = _CLAUSE_END.search(text, match.end())
+                    value = sum(int(n) for n in _BRACKET_N.findall(
+                        text, text.rfind("(", 0, match.start("n")),
+                        end.start() if end else len(text)))
                 if value and 0 < value < MAX_PLAUSIBLE_SAMPLE:
                     if best is None or match.start() < best[0]:
                         best = (match.start(), value)

@@ -1,0 +1,76 @@
+"""The numbers the tagger reads: sample size, needle depth, sessions, follow-up.
+
+Each case is a sentence in a METHODS section, so what is tested is how the
+number is read, not whether the sentence speaks for the study.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.records import AbstractSection, Article
+from evidence.tagging import tag_article
+
+M = "METHODS"
+
+
+def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
+    return tag_article(Article(
+        pmid="1",
+        title=title,
+        abstract=[AbstractSection(text, label=M) for text in sentences],
+        publication_types=["Journal Article"],
+    ))
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    # the count in brackets, far from the people or after the word that enrolled them
+    ("Men with Norwood-Hamilton stage III to V androgenetic alopecia (n = 31) were enrolled "
+     "and treated with microneedling.", 31),
+    ("Patients with patchy alopecia areata for at least 6 months (n = 20) were enrolled.", 20),
+    ("Women with telogen effluvium and a positive hair pull test were enrolled (n = 18).", 18),
+    ("Men aged 20 to 40 years with a 2-year history of androgenetic alopecia were enrolled "
+     "(n = 28) and treated with microneedling.", 28),
+    ("Patients with androgenetic alopecia were randomized to microneedling (n = 20) or "
+     "minoxidil (n = 22).", 42),
+    # two groups counted apart
+    ("Fifty men used a 0.25-mm dermaroller at home three times weekly before applying "
+     "minoxidil, compared with 50 men using minoxidil alone.", 100),
+    ("Thirty-two patients treated with microneedling and PRP were compared with 30 patients "
+     "who received PRP alone.", 62),
+    ("Twenty patients were randomized to microneedling with PRP and twenty to microneedling "
+     "with minoxidil.", 40),
+    ("Sixty patients were randomized to microneedling, 20 to minoxidil and 20 to both.", 100),
+    # those who completed are not those enrolled
+    ("Eight patients dropped out and 72 patients completed the study out of 80 patients "
+     "randomized to microneedling or PRP.", 80),
+    # survivors are people
+    ("Eleven breast cancer survivors with persistent chemotherapy-induced alopecia were "
+     "treated with microneedling.", 11),
+])
+def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> None:
+    result = tagged(sentence)
+    assert result.sample_size == count
+    assert next(t for t in result.tags if t.kind == "sample_size").sentence == sentence
+
+
+@pytest.mark.parametrize(("sentences", "count"), [
+    # a group's count after "randomized into" is not everyone's
+    (("Patients with alopecia were randomized into group A (n = 20) and group B (n = 20).",),
+     None),
+    # groups within the people already counted
+    (("Forty patients were randomized into two groups: 20 to microneedling and 20 to "
+      "minoxidil.",), 40),
+    (("Forty patients were divided into two groups: 20 patients received microneedling, "
+      "compared with 20 patients who received minoxidil.",), 40),
+    # responders compared are not two groups enrolled
+    (("Forty patients with alopecia were treated with microneedling.",
+      "Regrowth was seen in 15 patients compared to 8 patients in the control group."), 40),
+    # completers still count when nothing else says how many were enrolled ...
+    (("Forty patients with alopecia completed the study.",), 40),
+    # ... but not over the number randomized
+    (("Fifty-two patients completed the study.", "Sixty patients were randomized."), 60),
+    (("Forty patients were randomized and 3 withdrew before the first session.",), 40),
+])
+def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | None) -> None:
+    assert tagged(*sentences).sample_size == count
