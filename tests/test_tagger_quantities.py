@@ -74,3 +74,34 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
 ])
 def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | None) -> None:
     assert tagged(*sentences).sample_size == count
+
+
+@pytest.mark.parametrize(("sentence", "weeks"), [
+    ("Hair count was assessed by phototrichogram at baseline and 6 months.", 26),
+    ("Hair density and hair count were assessed at baseline, 3 months and 6 months.", 26),
+    ("Hair density was evaluated at baseline, 1, 3 and 6 months.", 26),
+    ("Hair density was evaluated at the end of each period, at weeks 12 and 28.", 28),
+    ("Hair density was evaluated at months 3 and 6 by phototrichogram.", 26),
+    ("Hair counts at wk 26 favoured microneedling.", 26),
+    ("Patients were followed up at 3 months and 2 years.", 104),
+    ("Hair density was assessed at 6 months and 12 weeks.", 26),
+])
+def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
+    result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
+    assert result.follow_up_weeks == weeks
+
+
+@pytest.mark.parametrize(("sentence", "weeks"), [
+    # a count of people after the week is not another week
+    ("Hair density was assessed at week 12, 24 patients had improved.", 12),
+    ("At 6 months, 12 patients had regrowth.", 26),
+    # days listed are when treatment was given
+    ("Minoxidil was applied on days 1 and 15 every 28 days and hair was assessed at 8 weeks.",
+     8),
+    # how long they had had hair loss, and how often they were treated
+    ("Patients with hair loss for 6 months or longer were treated every 2 weeks and assessed "
+     "at baseline and 12 weeks.", 12),
+])
+def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
+    result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
+    assert result.follow_up_weeks == weeks

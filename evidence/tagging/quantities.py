@@ -206,8 +206,11 @@ _NOT_DEPTH_BEFORE = re.compile(
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
 
-_UNIT = r"(?P<unit>weeks?|wks?|months?|years?|days?)\b"
-_LIST = rf"(?P<list>{_NUM}(?:\s*(?:,|and|or)\s*{_NUM})*)"
+_UNIT_WORD = r"(?:weeks?|wks?|months?|years?|days?)\b"
+_UNIT = rf"(?P<unit>{_UNIT_WORD})"
+# "1, 3 and 6 months"; an item may carry its own unit ("3 months and 6 months").
+_LIST = (rf"(?P<list>{_NUM}(?:[\s-]*{_UNIT_WORD})?(?:\s*(?:,\s*and|,|and|or)\s*{_NUM}"
+         rf"(?:[\s-]*{_UNIT_WORD})?)*)")
 _FOLLOW_UP = (
     re.compile(
         rf"follow(?:ed)?[- ]?up\b[^.;]{{0,40}}?\b(?:for|of|at|after|to|lasting)\s+(?:a\s+)?"
@@ -216,10 +219,20 @@ _FOLLOW_UP = (
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
     re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post)\b", _F),
+    # "at 24 weeks", "at baseline, 1, 3 and 6 months".
     re.compile(
-        rf"\b(?:at|by|after|until|through)\s+{_LIST}\s+{_UNIT}(?!\s*(?:intervals?|apart))", _F
+        rf"\b(?:at|by|after|until|through)\s+(?:(?:the\s+)?baseline\s*(?:,\s*and|,|and)\s*)?"
+        rf"{_LIST}\s+{_UNIT}(?!\s*(?:intervals?|apart))", _F
     ),
-    re.compile(r"\b(?P<unit>week|month|day)s?\s+(?P<list>\d+)\b", _F),
+    # "at week 12", "at weeks 12 and 28", "months 3 and 6", "wk 26"; not "at week 12, 24
+    # patients". Days listed are more often when treatment was given ("on days 1 and 15
+    # every 28 days"): one only.
+    re.compile(r"\b(?P<unit>day)s?\s+(?P<list>\d+)\b", _F),
+    re.compile(
+        rf"\b(?P<unit>week|wk|month)s?\s+(?P<list>\d+(?:\s*(?:,\s*and|,|and|or)\s*\d+"
+        rf"(?!\d|\.\d)(?!\s*(?:%|mm\b|{_PEOPLE})))*)\b",
+        _F,
+    ),
     re.compile(
         r"(?P<list>\d+(?:st|nd|rd|th)(?:\s*(?:,|and|or)\s*\d+(?:st|nd|rd|th))*)\s+"
         r"(?P<unit>weeks?|months?|years?)\b",
@@ -247,7 +260,8 @@ _NOT_FOLLOW_UP_AFTER = re.compile(
 )
 # "hair loss for 6 months": how long they had had it.
 _HAD_IT_BEFORE = re.compile(r"\b(?:loss|alopecia|history|duration|symptoms?|disease)\s*$", _F)
-_LIST_NUMBER = re.compile(rf"{NUMBER}|\d+", _F)
+# The numbers of a list and the unit each takes: its own, or the next one after it.
+_LIST_ITEM = re.compile(rf"(?P<unit>{_UNIT_WORD})|(?P<number>{NUMBER}|\d+)", _F)
 
 
 # Cheap tests that let most sentences skip the number patterns entirely; gated
@@ -439,12 +453,23 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
                         match.group().lower().startswith(("for", "over"))
                         and _HAD_IT_BEFORE.search(text, 0, match.start())):
                 continue
-            unit = match.group("unit") or ""
-            for number in _LIST_NUMBER.findall(match.group("list") or ""):
-                value = _int(re.sub(r"(?:st|nd|rd|th)$", "", number))
-                if value is None:
-                    continue
+            for value, unit in _list_values(match.group("list") or "", match.group("unit") or ""):
                 weeks = to_weeks(value, "months" if unit.lower().startswith("mo") else unit)
                 if weeks > 0 and (best is None or weeks > best[0]):
                     best = (weeks, index)
     return best
+
+
+def _list_values(numbers: str, unit: str) -> list[tuple[int, str]]:
+    """``"1, 3 months and 2", "years"`` -> ``[(1, "months"), (3, "months"), (2, "years")]``."""
+    values: list[tuple[int, str]] = []
+    waiting: list[int] = []
+    for item in _LIST_ITEM.finditer(f"{numbers} {unit}"):
+        if item.group("unit"):
+            values += [(value, item.group("unit")) for value in waiting]
+            waiting = []
+            continue
+        value = _int(item.group("number"))
+        if value is not None:
+            waiting.append(value)
+    return values
