@@ -105,3 +105,31 @@ def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
 def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
     assert result.follow_up_weeks == weeks
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    ("Twenty-eight men received three monthly sessions of platelet-rich plasma injections "
+     "and, in between, six biweekly microneedling sessions at 1.5 mm.", 6),
+    ("Thirty-six patients were randomized to 24 sessions of low-level laser therapy alone or "
+     "combined with monthly microneedling for 6 months.", None),
+    ("Twenty patients received 3 PRP sessions and 4 microneedling sessions.", 4),
+    # sessions of a combined procedure are needling sessions
+    ("Twenty patients received 4 sessions of PRP injections combined with microneedling.", 4),
+    ("Twenty patients received 4 sessions of PRP and microneedling.", 4),
+    ("Twenty patients received 6 sessions of radiofrequency microneedling.", 6),
+    ("Twenty patients were randomized to 6 sessions of fractional laser or microneedling.", 6),
+    ("Twenty patients received six sessions of treatment with microneedling.", 6),
+])
+def test_sessions_are_needling_sessions(sentence: str, count: int | None) -> None:
+    result = tagged(sentence)
+    assert "microneedling" in result.interventions
+    assert result.sessions == count
+
+
+def test_sessions_of_another_procedure_leave_the_needling_count_to_a_later_sentence() -> None:
+    result = tagged("Twenty patients with alopecia received 8 sessions of laser therapy.",
+                    "Microneedling was added in 4 sessions.")
+    assert result.sessions == 4
+    # a rate is still not a count
+    rate = tagged("Twenty patients received microneedling, 2 sessions per month for 6 months.")
+    assert rate.sessions is None

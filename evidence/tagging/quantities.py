@@ -172,6 +172,19 @@ _SESSIONS = (
     re.compile(rf"\b(?:treated|performed|repeated)\s+(?P<n>{_NUM})\s+times\b", _F),
 )
 MAX_PLAUSIBLE_SESSIONS = 60
+# Sessions of another procedure: "24 sessions of low-level laser therapy", "three monthly
+# sessions of platelet-rich plasma injections", "3 PRP sessions". The words between the
+# number and "sessions", and those after "sessions of" up to the end of the phrase, name
+# one and no needling ("4 sessions of PRP combined with microneedling" are needling too).
+_OTHER_PROCEDURE = re.compile(
+    r"\b(?:prp|platelet\S*|plasma|lasers?|lllt|light|led|photo\w*|injections?|mesotherapy"
+    r"|carboxy\w*|cryo\w*|radiofrequency|rf|chemotherapy|radiotherapy|iontophoresis"
+    r"|botulinum|botox|massage|peels?|hydrafacial)\b",
+    _F,
+)
+_NEEDLING = re.compile(r"needl|\brol(?:l|ing)|\bpens?\b|dermapen|stamp|\bmn\b", _F)
+_SESSIONS_OF = re.compile(r"\s+of\s+(?P<what>(?:[^\s,;:().]+\s*){1,8})", _F)
+_PHRASE_END = re.compile(r"\b(?:alone|while|whereas)\b", _F)
 # "2 sessions per month", "3 sessions a week": a rate, not how many sessions there were
 # ("sessions a month apart" is their spacing, and the count stands).
 _SESSION_RATE_AFTER = re.compile(
@@ -406,10 +419,12 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
             continue
         candidates: list[tuple[int, int | None]] = []
         for found in _GATED[_SESSION_RANGE].find_all(text):
-            candidates.append((found.start(), None))
+            if not _of_another_procedure(text, found.end("m"), found.end()):
+                candidates.append((found.start(), None))
         for pattern in _SESSIONS:
             for match in _GATED[pattern].find_all(text):
-                if _SESSION_RATE_AFTER.match(text, match.end()):
+                if _SESSION_RATE_AFTER.match(text, match.end()) or \
+                        _of_another_procedure(text, match.end("n"), match.end()):
                     continue
                 value = _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
@@ -417,6 +432,18 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
         if candidates:
             return min(candidates, key=lambda item: item[0])[1], index
     return None
+
+
+def _of_another_procedure(text: str, start: int, end: int) -> bool:
+    """True if the sessions between ``start`` and ``end`` (and their "of ...") are of
+    another procedure than needling."""
+    words = text[start:end]
+    after = _SESSIONS_OF.match(text, end)
+    if after:
+        what = after.group("what")
+        stop = _PHRASE_END.search(what)
+        words += " " + (what[:stop.start()] if stop else what)
+    return bool(_OTHER_PROCEDURE.search(words)) and not _NEEDLING.search(words)
 
 
 def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | None:
