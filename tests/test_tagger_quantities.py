@@ -10,6 +10,7 @@ import pytest
 
 from evidence.records import AbstractSection, Article
 from evidence.tagging import tag_article
+from evidence.tagging.numbers import parse_depth_mm
 
 M = "METHODS"
 
@@ -133,3 +134,55 @@ def test_sessions_of_another_procedure_leave_the_needling_count_to_a_later_sente
     # a rate is still not a count
     rate = tagged("Twenty patients received microneedling, 2 sessions per month for 6 months.")
     assert rate.sessions is None
+
+
+@pytest.mark.parametrize(("title", "sentence", "depth"), [
+    ("Comparison of 0.5 mm and 1.5 mm microneedling depths combined with minoxidil",
+     "Forty patients were randomly divided into two groups.", (0.5, 1.5)),
+    ("1.5 mm versus 2 mm microneedling with topical minoxidil: a randomized split-scalp trial",
+     "In 22 patients with androgenetic alopecia, each half of the scalp was treated.",
+     (1.5, 2.0)),
+    ("Microneedling for hair loss",
+     "Twenty-six men underwent dermapen microneedling with depths of 0.5 mm on the frontal "
+     "hairline and 1.5 mm at the vertex, every 3 weeks for 5 sessions.", (0.5, 1.5)),
+    ("Microneedling for hair loss",
+     "A total of 24 patients received five sessions of automated microneedling (Dermapen 4, "
+     "0.8-1.2 mm) with topical exosomes.", (0.8, 1.2)),
+    ("Microneedling for hair loss",
+     "Twenty men were treated with a dermaroller, 1.5 mm vs. 1 mm needles on either side.",
+     (1.0, 1.5)),
+])
+def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
+                                             depth: tuple[float, float]) -> None:
+    assert tagged(sentence, title=title).needle_depth_mm == depth
+
+
+@pytest.mark.parametrize(("sentence", "depth"), [
+    # the hair's length, then the needles'
+    ("Hair was trimmed to 1 mm and 1.5 mm needles were used in 20 men.", (1.5, 1.5)),
+    ("Microneedling was done and hair was trimmed to 1 mm in 20 men.", None),
+    ("The hair was cut to 0.5 mm and 1 mm microneedling was done in 20 men.", (1.0, 1.0)),
+    # a model number is not a depth
+    ("Twenty men were treated with a Dermapen 4 at 1.5 mm.", (1.5, 1.5)),
+    # a width or a spacing is not a depth
+    ("Twenty men were treated with a dermaroller with needles of 1.5 mm and 0.25 mm "
+     "diameter.", (1.5, 1.5)),
+    ("Twenty men were treated with microneedling; the needles were 2 mm apart.", None),
+    # a comparison is not the depth used
+    ("Needles up to 2.5 mm long were avoided; the depth used was 1 mm in 20 men.", (1.0, 1.0)),
+])
+def test_needle_depth_hard_negatives(sentence: str, depth: tuple[float, float] | None) -> None:
+    assert tagged(sentence).needle_depth_mm == depth
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ("0.5 mm and 1.5 mm", (0.5, 1.5)),
+    ("1.5 mm versus 2 mm", (1.5, 2.0)),
+    ("0.5 mm on the frontal hairline and 1.5 mm at the vertex", (0.5, 1.5)),
+    ("0.5, 1.0 and 1.5 mm", (0.5, 1.5)),
+    ("Dermapen 4, 0.8-1.2 mm", (0.8, 1.2)),
+    ("0.25 mm in diameter", None),
+    ("needles 2 mm apart", None),
+])
+def test_depth_values(text: str, depth: tuple[float, float] | None) -> None:
+    assert parse_depth_mm(text) == depth

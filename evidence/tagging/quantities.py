@@ -453,16 +453,31 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
             continue  # a depth value starts with a digit
         matches = [
             m for pattern in (_DEPTH_CUE_BEFORE, _DEPTH_DEVICE_BEFORE)
-            for m in pattern.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
-            and not _NOT_DEPTH_BEFORE.search(text, max(0, m.start("a") - 40), m.start("a"))
+            for m in _depth_matches(pattern, text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
-        matches += [m for m in _DEPTH_CUE_AFTER.finditer(text)
-                    if not _NOT_DEPTH_BEFORE.search(text, max(0, m.start() - 40), m.start())]
+        matches += _depth_matches(_DEPTH_CUE_AFTER, text)
         for match in sorted(matches, key=lambda m: m.start()):
             low, high = depth_from_match(match)
             if MIN_PLAUSIBLE_DEPTH_MM <= low <= high <= MAX_PLAUSIBLE_DEPTH_MM:
                 return (low, high), index
     return None
+
+
+def _depth_matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``pattern``'s matches in ``text`` not measuring the hair nor comparing.
+
+    One set aside is looked past from its first value on, not from its end: in "hair
+    trimmed to 1 mm and 1.5 mm needles" the needles' 1.5 mm is still read.
+    """
+    found = []
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        if _NOT_DEPTH_BEFORE.search(text, max(0, match.start("a") - 40), match.start("a")):
+            position = match.end("a")
+            continue
+        found.append(match)
+        position = max(match.end(), position + 1)
+    return found
 
 
 def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
