@@ -8,9 +8,9 @@ the index of the sentence that stated it, so the tag keeps its provenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from evidence.tagging.matcher import GatedPattern, StartFinder
+from evidence.tagging.matcher import Found, GatedPattern, StartFinder
 from evidence.tagging.numbers import (
     DEPTH_VALUE,
     NUMBER,
@@ -222,8 +222,9 @@ MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
 _UNIT_WORD = r"(?:weeks?|wks?|months?|years?|days?)\b"
 _UNIT = rf"(?P<unit>{_UNIT_WORD})"
 # "1, 3 and 6 months"; an item may carry its own unit ("3 months and 6 months").
+# At most ten items: a list tried at every number must not run to the end of the text.
 _LIST = (rf"(?P<list>{_NUM}(?:[\s-]*{_UNIT_WORD})?(?:\s*(?:,\s*and|,|and|or)\s*{_NUM}"
-         rf"(?:[\s-]*{_UNIT_WORD})?)*)")
+         rf"(?:[\s-]*{_UNIT_WORD})?){{0,9}})")
 _FOLLOW_UP = (
     re.compile(
         rf"follow(?:ed)?[- ]?up\b[^.;]{{0,40}}?\b(?:for|of|at|after|to|lasting)\s+(?:a\s+)?"
@@ -243,7 +244,7 @@ _FOLLOW_UP = (
     re.compile(r"\b(?P<unit>day)s?\s+(?P<list>\d+)\b", _F),
     re.compile(
         rf"\b(?P<unit>week|wk|month)s?\s+(?P<list>\d+(?:\s*(?:,\s*and|,|and|or)\s*\d+"
-        rf"(?!\d|\.\d)(?!\s*(?:%|mm\b|{_PEOPLE})))*)\b",
+        rf"(?!\d|\.\d)(?!\s*(?:%|mm\b|{_PEOPLE}))){{0,9}})\b",
         _F,
     ),
     re.compile(
@@ -300,13 +301,41 @@ _NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}", f"(?P<g>{_NUM})")
 _GATED: dict[re.Pattern[str], GatedPattern] = {
     pattern: GatedPattern(pattern, begins_at=_NUMBER_STARTS
                           if pattern.pattern.startswith(_NUMBER_FIRST) else None)
-    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED,
-                    _SAMPLE_BRACKETED_AFTER, _SAMPLE_COMPLETED, _SAMPLE_WEAK,
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_COMPLETED, _SAMPLE_WEAK,
                     *_FOLLOW_UP,
                     _EVALUATION_SPAN,
                     _SESSION_RANGE, *_SESSIONS)
 }
 
+
+class _Ungated:
+    """:meth:`GatedPattern.find_all` and ``has_match`` without the gates, for the counts in
+    brackets: they run only behind a cheaper test of their own (an "=" in the text), and
+    Hyperscan would take a tenth of a second to compile them, in every process."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def find_all(self, text: str) -> Iterator[Found]:
+        return (Found(match, text) for match in self.pattern.finditer(text))
+
+    def has_match(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+
+_UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)}
+
+# Text some sample patterns cannot match without (a lower-cased substring test is far
+# cheaper than trying them at every number).
+_WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
+    _SAMPLE_TWO_GROUPS[0]: ("compared",),
+    _SAMPLE_TWO_GROUPS[1]: ("randomi", "allocated", "assigned"),
+    _SAMPLE_COMPLETED: ("completed",),
+    _SAMPLE_BRACKETED: ("=",),
+    _SAMPLE_BRACKETED_AFTER: ("=",),
+}
 
 _DIGIT = re.compile(r"\d")
 # A number word contains one of these (NUMBER_WORDS less those containing another).
@@ -342,32 +371,54 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # Up to three passes read the same sentences: find the ones that count people
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
-    weak = _GATED[_SAMPLE_WEAK]
-    bracketed = _GATED[_SAMPLE_BRACKETED], _GATED[_SAMPLE_BRACKETED_AFTER]
     people = [index for index, text in enumerate(sentences)
               if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
-              and (weak.has_match(text) or ("n" in text and any(
-                  gated.has_match(text) for gated in bracketed)))]
-    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED,
-              _SAMPLE_BRACKETED_AFTER)
+              and (_WEAK_GATED.has_match(text) or ("=" in text and any(
+                  gated.has_match(text) for gated in _BRACKETED_GATED)))]
     if people and people[0] == 0:
-        found = _first_sample(sentences, [0], (*strong, _SAMPLE_COMPLETED, _SAMPLE_WEAK))
+        found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
             return found
-    return (_first_sample(sentences, people, strong)
-            or _first_sample(sentences, people, (_SAMPLE_COMPLETED,))
-            or _first_sample(sentences, people, (_SAMPLE_WEAK,)))
+    return (_first_sample(sentences, people, _STRONG_TIER)
+            or _first_sample(sentences, people, _COMPLETED_TIER)
+            or _first_sample(sentences, people, _WEAK_TIER))
+
+
+# Each tier's patterns with their gated forms and the words they need, looked up once
+# here: a compiled pattern hashes its whole code, which for these costs more than a scan.
+_Tier = tuple[tuple[re.Pattern[str], GatedPattern | _Ungated, tuple[str, ...] | None], ...]
+
+
+def _tier(*patterns: re.Pattern[str]) -> _Tier:
+    return tuple((pattern, _GATED.get(pattern) or _UNGATED[pattern], _WORDS_NEEDED.get(pattern))
+                 for pattern in patterns)
+
+
+_STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
+_STRONG_TIER = _tier(*_STRONG)
+_COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
+_WEAK_TIER = _tier(_SAMPLE_WEAK)
+_TITLE_TIER = _STRONG_TIER + _COMPLETED_TIER + _WEAK_TIER
+_WEAK_GATED = _GATED[_SAMPLE_WEAK]
+_BRACKETED_GATED = (_UNGATED[_SAMPLE_BRACKETED], _UNGATED[_SAMPLE_BRACKETED_AFTER])
+_SESSION_RANGE_GATED = _GATED[_SESSION_RANGE]
+_SESSIONS_GATED = tuple(_GATED[pattern] for pattern in _SESSIONS)
+_FOLLOW_UP_GATED = tuple(_GATED[pattern] for pattern in _FOLLOW_UP)
+_EVALUATION_SPAN_GATED = _GATED[_EVALUATION_SPAN]
 
 
 def _first_sample(
-    sentences: Sequence[str], indices: Sequence[int], patterns: Sequence[re.Pattern[str]]
+    sentences: Sequence[str], indices: Sequence[int], tier: _Tier
 ) -> tuple[int, int] | None:
     """The first of ``sentences[indices]`` (those naming people) that counts them."""
     for index in indices:
         text = sentences[index]
+        lowered = text.lower()
         best: tuple[int, int] | None = None  # (position, value)
-        for pattern in patterns:
-            for match in _GATED[pattern].find_all(text):
+        for pattern, gated, words in tier:
+            if words is not None and not any(word in lowered for word in words):
+                continue
+            for match in gated.find_all(text):
                 start = match.start("n")
                 if _RANGE_BEFORE.search(text, max(0, start - 12), start) or \
                         _SET_ASIDE_BEFORE.search(text, max(0, start - 16), start):
@@ -418,11 +469,11 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
         if not _HAS_SESSIONS.has_match(text) or not _may_have_number(text):
             continue
         candidates: list[tuple[int, int | None]] = []
-        for found in _GATED[_SESSION_RANGE].find_all(text):
+        for found in _SESSION_RANGE_GATED.find_all(text):
             if not _of_another_procedure(text, found.end("m"), found.end()):
                 candidates.append((found.start(), None))
-        for pattern in _SESSIONS:
-            for match in _GATED[pattern].find_all(text):
+        for gated in _SESSIONS_GATED:
+            for match in gated.find_all(text):
                 if _SESSION_RATE_AFTER.match(text, match.end()) or \
                         _of_another_procedure(text, match.end("n"), match.end()):
                     continue
@@ -486,9 +537,9 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
     for index, text in enumerate(sentences):
         if not _HAS_DURATION.has_match(text) or not _may_have_number(text):
             continue
-        matches = [m for pattern in _FOLLOW_UP for m in _GATED[pattern].find_all(text)]
+        matches = [m for gated in _FOLLOW_UP_GATED for m in gated.find_all(text)]
         if _EVALUATION_WORDS.search(text):
-            matches += list(_GATED[_EVALUATION_SPAN].find_all(text))
+            matches += list(_EVALUATION_SPAN_GATED.find_all(text))
         for match in matches:
             if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()) or \
                     _NOT_FOLLOW_UP_AFTER.match(text, match.end("unit")) or (
