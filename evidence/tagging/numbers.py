@@ -49,19 +49,26 @@ _DECIMAL = r"\d+(?:[.,·]\d+)?|\.\d+"
 _DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?|micromet(?:er|re)s?"
 # The first end may carry its own unit and where it was used: "0.5 mm to 1.5 mm",
 # "0.5 mm (frontal) to 2.5 mm", "1.5 mm on the vertex and 1.0 mm".
+# "on the frontal hairline", "at the vertex", "in the temporal area".
 _FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
-                             r"(?:\s+(?:side|half|area|region|scalp))?)")
+                             r"(?:\s+(?!(?:and|or|to|versus|vs)\b)[a-z]+)?)")
 _RANGE_DASH = r"(?:-|–|—|‐|‑|to)"
-# "0.5, 1.0 and 1.5 mm": the values between the ends.
-_MIDDLE = rf"(?:\s*,\s*(?:{_DECIMAL}))*\s*,?"
+# "0.5, 1.0 and 1.5 mm": the values between the ends, the last joined by "and" or "or"
+# (in "Dermapen 4, 0.8-1.2 mm" the 4 is a model, not a depth).
+_MIDDLE = rf"(?:\s*,\s*(?:{_DECIMAL}))+\s*,?\s*(?:and|or)"
 # With its own unit, the first end joins the second by "to" or a dash ("0.5 mm to 1.5
-# mm"), or by "and"/"or" after where it was used ("1.5 mm on the vertex and 1.0 mm"):
-# "trimmed to 1 mm and 1.5 mm needles" names two lengths, not a range.
+# mm"), by "and"/"or" after where it was used ("1.5 mm on the vertex and 1.0 mm"), or by
+# "and", "or", "versus" straight: two arms' depths ("0.5 mm and 1.5 mm microneedling
+# depths", "1.5 mm versus 2 mm microneedling"); the reader of a match decides whether it is
+# the needle's ("trimmed to 1 mm and 1.5 mm needles" names the hair's length first).
+# Not a width or a spacing: "0.25 mm in diameter", "2 mm apart".
 _DEPTH_VALUE = re.compile(
     rf"(?P<a>{_DECIMAL})\s*(?:(?P<pm>±|\+/-|\+-)\s*(?P<tol>{_DECIMAL})"
-    rf"|(?:(?:{_DEPTH_UNIT})\b(?:{_FIRST_END_PLACE_REQUIRED}\s*{_DASH}|\s*{_RANGE_DASH})"
-    rf"|{_MIDDLE}\s*{_DASH})\s*(?P<b>{_DECIMAL}))?"
-    rf"(?:\s*|-)(?P<unit>{_DEPTH_UNIT})\b",
+    rf"|(?:(?:{_DEPTH_UNIT})\b(?:{_FIRST_END_PLACE_REQUIRED}\s*{_DASH}|\s*{_RANGE_DASH}"
+    rf"|\s+(?:and|or|versus|vs\.?)\s)"
+    rf"|{_MIDDLE}|\s*{_DASH})\s*(?P<b>{_DECIMAL}))?"
+    rf"(?:\s*|-)(?P<unit>{_DEPTH_UNIT})\b"
+    rf"(?!\s*(?:in\s+)?(?:diameter|wide|width|thick|apart|spacing|intervals?)\b)",
     re.IGNORECASE,
 )
 

@@ -8,9 +8,9 @@ the index of the sentence that stated it, so the tag keeps its provenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from evidence.tagging.matcher import GatedPattern, StartFinder
+from evidence.tagging.matcher import Found, GatedPattern, StartFinder
 from evidence.tagging.numbers import (
     DEPTH_VALUE,
     NUMBER,
@@ -38,12 +38,39 @@ _ANIMALS = (r"mice|mouse|rats?|rabbits?|hamsters?|guinea|pigs?|piglets?|dogs?|be
 _PEOPLE = (
     r"(?:(?:out|in)?patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women"
     rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,4}}?(?:{_ANIMALS})\b)"
-    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?)\b(?!-)"
+    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?|survivors?)\b(?!-)"
 )
-_ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|completed|entered)"
+_ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered)"
 
 # Tier 1: the sentence says the people were enrolled, or gives a total.
+# Two groups counted apart, both enrolled: "Thirty-two patients treated with X were
+# compared with 30 patients who received Y", "Twenty patients were randomized to X and
+# twenty to Y" (and a third "..., 20 to Y and 20 to Z"). The second group must be treated
+# too: "improved in 15 patients compared with 8 patients" counts responders.
+# Between the groups no other grouping ("Forty patients were randomized into two groups: 20
+# to X and 20 to Y" enrolled 40, not 80): no "group" or "arm" nor colon in the gap, and
+# no digit between arms.
+_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:]|\.(?=\d)){0,150}?"
+_ARM_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:,\d]|,(?!\s*and\b)){0,80}?"
+_TREATED_AFTER = (r"(?:who\s+(?:had\s+)?|that\s+)?(?:were\s+|had\s+been\s+)?(?:received|receiving"
+                  r"|used|using|treated|underwent|undergoing|given|applied|applying)\b")
+_SAMPLE_TWO_GROUPS = (
+    re.compile(
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_GAP}\bcompared\s+(?:with|to)\s+"
+        rf"(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+{_TREATED_AFTER}",
+        _F,
+    ),
+    re.compile(
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+(?:were\s+|was\s+)?(?:randomi[sz]ed"
+        rf"|(?:randomly\s+)?(?:allocated|assigned))\s+(?:to|into)\s+{_ARM_GAP}"
+        rf"(?:,\s*(?:and\s+)?|\s+and\s+)(?P<m>{_NUM})\s+(?:{_PEOPLE}\s+)?(?:were\s+)?"
+        rf"(?:to|into)\s(?:{_ARM_GAP}(?:,\s*(?:and\s+)?|\s+and\s+)"
+        rf"(?P<k>{_NUM})\s+(?:{_PEOPLE}\s+)?(?:were\s+)?(?:to|into)\s)?",
+        _F,
+    ),
+)
 _SAMPLE_STRONG = (
+    *_SAMPLE_TWO_GROUPS,
     re.compile(
         rf"(?P<n>{_NUM})\s+{_MOD}{{0,2}}(?:and|,)\s+(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}"
         rf"(?:\s*\([^)]*\))?\s+(?:were\s+|was\s+)?{_ENROLLED}",
@@ -78,16 +105,35 @@ _SAMPLE_OF_THOSE_COUNTED = re.compile(
     rf"(?:were|was|had been)"
     rf"\s+(?:randomi[sz]ed|enrolled|included)\b", _F
 )
-# "Men with AGA (n = 40) were randomized": the count in brackets after the people. It
-# holds no "N people", so it is looked for apart from the weak pattern (see sample_size).
+# Tier 1b: those who completed the study, when no sentence says how many were enrolled
+# ("72 patients completed the study out of 80 patients randomized" enrolled 80).
+_SAMPLE_COMPLETED = re.compile(
+    rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
+    rf"(?:have\s+|had\s+)?completed",
+    _F,
+)
+# "Men with AGA (n = 40) were randomized": the count in brackets after the people, or
+# after the word that enrolled them ("Women with telogen effluvium were enrolled (n =
+# 18)"). It holds no "N people", so it is looked for apart from the weak pattern (see
+# sample_size).
+_BRACKET_WORDS = r"(?:\s+[\w%,'/.-]+){0,15}?"
 _SAMPLE_BRACKETED = re.compile(
-    rf"\b{_PEOPLE}(?:\s+[\w-]+){{0,4}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)\s*"
+    rf"\b{_PEOPLE}{_BRACKET_WORDS}\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)\s*"
     rf"(?:were\s+|was\s+)?{_ENROLLED}",
+    _F,
+)
+# Not "were randomized into group A (n = 20)": a group's count, not the people's.
+_SAMPLE_BRACKETED_AFTER = re.compile(
+    rf"\b{_PEOPLE}{_BRACKET_WORDS}\s+(?:were|was)\s+{_ENROLLED}"
+    rf"(?:\s+(?!groups?\b|arms?\b)[\w-]+){{0,3}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)",
     _F,
 )
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
+# ... and after the enrolling word, each arm's up to the end of the clause: "Patients were
+# randomized to microneedling (n = 20) or minoxidil (n = 20)" enrolled 40.
+_CLAUSE_END = re.compile(r"[;:]")
 # Right after the people counted: they were screened or left, not the people studied
 # ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
 # withdrew", where the count is of those who stayed).
@@ -126,6 +172,19 @@ _SESSIONS = (
     re.compile(rf"\b(?:treated|performed|repeated)\s+(?P<n>{_NUM})\s+times\b", _F),
 )
 MAX_PLAUSIBLE_SESSIONS = 60
+# Sessions of another procedure: "24 sessions of low-level laser therapy", "three monthly
+# sessions of platelet-rich plasma injections", "3 PRP sessions". The words between the
+# number and "sessions", and those after "sessions of" up to the end of the phrase, name
+# one and no needling ("4 sessions of PRP combined with microneedling" are needling too).
+_OTHER_PROCEDURE = re.compile(
+    r"\b(?:prp|platelet\S*|plasma|lasers?|lllt|light|led|photo\w*|injections?|mesotherapy"
+    r"|carboxy\w*|cryo\w*|radiofrequency|rf|chemotherapy|radiotherapy|iontophoresis"
+    r"|botulinum|botox|massage|peels?|hydrafacial)\b",
+    _F,
+)
+_NEEDLING = re.compile(r"needl|\brol(?:l|ing)|\bpens?\b|dermapen|stamp|\bmn\b", _F)
+_SESSIONS_OF = re.compile(r"\s+of\s+(?P<what>(?:[^\s,;:().]+\s*){1,8})", _F)
+_PHRASE_END = re.compile(r"\b(?:alone|while|whereas)\b", _F)
 # "2 sessions per month", "3 sessions a week": a rate, not how many sessions there were
 # ("sessions a month apart" is their spacing, and the count stands).
 _SESSION_RATE_AFTER = re.compile(
@@ -160,8 +219,12 @@ _NOT_DEPTH_BEFORE = re.compile(
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
 
-_UNIT = r"(?P<unit>weeks?|wks?|months?|years?|days?)\b"
-_LIST = rf"(?P<list>{_NUM}(?:\s*(?:,|and|or)\s*{_NUM})*)"
+_UNIT_WORD = r"(?:weeks?|wks?|months?|years?|days?)\b"
+_UNIT = rf"(?P<unit>{_UNIT_WORD})"
+# "1, 3 and 6 months"; an item may carry its own unit ("3 months and 6 months").
+# At most ten items: a list tried at every number must not run to the end of the text.
+_LIST = (rf"(?P<list>{_NUM}(?:[\s-]*{_UNIT_WORD})?(?:\s*(?:,\s*and|,|and|or)\s*{_NUM}"
+         rf"(?:[\s-]*{_UNIT_WORD})?){{0,9}})")
 _FOLLOW_UP = (
     re.compile(
         rf"follow(?:ed)?[- ]?up\b[^.;]{{0,40}}?\b(?:for|of|at|after|to|lasting)\s+(?:a\s+)?"
@@ -170,10 +233,20 @@ _FOLLOW_UP = (
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
     re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post)\b", _F),
+    # "at 24 weeks", "at baseline, 1, 3 and 6 months".
     re.compile(
-        rf"\b(?:at|by|after|until|through)\s+{_LIST}\s+{_UNIT}(?!\s*(?:intervals?|apart))", _F
+        rf"\b(?:at|by|after|until|through)\s+(?:(?:the\s+)?baseline\s*(?:,\s*and|,|and)\s*)?"
+        rf"{_LIST}\s+{_UNIT}(?!\s*(?:intervals?|apart))", _F
     ),
-    re.compile(r"\b(?P<unit>week|month|day)s?\s+(?P<list>\d+)\b", _F),
+    # "at week 12", "at weeks 12 and 28", "months 3 and 6", "wk 26"; not "at week 12, 24
+    # patients". Days listed are more often when treatment was given ("on days 1 and 15
+    # every 28 days"): one only.
+    re.compile(r"\b(?P<unit>day)s?\s+(?P<list>\d+)\b", _F),
+    re.compile(
+        rf"\b(?P<unit>week|wk|month)s?\s+(?P<list>\d+(?:\s*(?:,\s*and|,|and|or)\s*\d+"
+        rf"(?!\d|\.\d)(?!\s*(?:%|mm\b|{_PEOPLE}))){{0,9}})\b",
+        _F,
+    ),
     re.compile(
         r"(?P<list>\d+(?:st|nd|rd|th)(?:\s*(?:,|and|or)\s*\d+(?:st|nd|rd|th))*)\s+"
         r"(?P<unit>weeks?|months?|years?)\b",
@@ -201,7 +274,8 @@ _NOT_FOLLOW_UP_AFTER = re.compile(
 )
 # "hair loss for 6 months": how long they had had it.
 _HAD_IT_BEFORE = re.compile(r"\b(?:loss|alopecia|history|duration|symptoms?|disease)\s*$", _F)
-_LIST_NUMBER = re.compile(rf"{NUMBER}|\d+", _F)
+# The numbers of a list and the unit each takes: its own, or the next one after it.
+_LIST_ITEM = re.compile(rf"(?P<unit>{_UNIT_WORD})|(?P<number>{NUMBER}|\d+)", _F)
 
 
 # Cheap tests that let most sentences skip the number patterns entirely; gated
@@ -227,12 +301,41 @@ _NUMBER_FIRST = (f"(?P<n>{_NUM})", f"(?P<list>{_NUM}", f"(?P<g>{_NUM})")
 _GATED: dict[re.Pattern[str], GatedPattern] = {
     pattern: GatedPattern(pattern, begins_at=_NUMBER_STARTS
                           if pattern.pattern.startswith(_NUMBER_FIRST) else None)
-    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_WEAK,
+    for pattern in (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_COMPLETED, _SAMPLE_WEAK,
                     *_FOLLOW_UP,
                     _EVALUATION_SPAN,
                     _SESSION_RANGE, *_SESSIONS)
 }
 
+
+class _Ungated:
+    """:meth:`GatedPattern.find_all` and ``has_match`` without the gates, for the counts in
+    brackets: they run only behind a cheaper test of their own (an "=" in the text), and
+    Hyperscan would take a tenth of a second to compile them, in every process."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def find_all(self, text: str) -> Iterator[Found]:
+        return (Found(match, text) for match in self.pattern.finditer(text))
+
+    def has_match(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+
+_UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)}
+
+# Text some sample patterns cannot match without (a lower-cased substring test is far
+# cheaper than trying them at every number).
+_WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
+    _SAMPLE_TWO_GROUPS[0]: ("compared",),
+    _SAMPLE_TWO_GROUPS[1]: ("randomi", "allocated", "assigned"),
+    _SAMPLE_COMPLETED: ("completed",),
+    _SAMPLE_BRACKETED: ("=",),
+    _SAMPLE_BRACKETED_AFTER: ("=",),
+}
 
 _DIGIT = re.compile(r"\d")
 # A number word contains one of these (NUMBER_WORDS less those containing another).
@@ -268,28 +371,54 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # Up to three passes read the same sentences: find the ones that count people
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
-    weak, bracketed = _GATED[_SAMPLE_WEAK], _GATED[_SAMPLE_BRACKETED]
     people = [index for index, text in enumerate(sentences)
               if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
-              and (weak.has_match(text) or ("n" in text and bracketed.has_match(text)))]
-    strong = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED)
+              and (_WEAK_GATED.has_match(text) or ("=" in text and any(
+                  gated.has_match(text) for gated in _BRACKETED_GATED)))]
     if people and people[0] == 0:
-        found = _first_sample(sentences, [0], (*strong, _SAMPLE_WEAK))
+        found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
             return found
-    found = _first_sample(sentences, people, strong)
-    return found or _first_sample(sentences, people, (_SAMPLE_WEAK,))
+    return (_first_sample(sentences, people, _STRONG_TIER)
+            or _first_sample(sentences, people, _COMPLETED_TIER)
+            or _first_sample(sentences, people, _WEAK_TIER))
+
+
+# Each tier's patterns with their gated forms and the words they need, looked up once
+# here: a compiled pattern hashes its whole code, which for these costs more than a scan.
+_Tier = tuple[tuple[re.Pattern[str], GatedPattern | _Ungated, tuple[str, ...] | None], ...]
+
+
+def _tier(*patterns: re.Pattern[str]) -> _Tier:
+    return tuple((pattern, _GATED.get(pattern) or _UNGATED[pattern], _WORDS_NEEDED.get(pattern))
+                 for pattern in patterns)
+
+
+_STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
+_STRONG_TIER = _tier(*_STRONG)
+_COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
+_WEAK_TIER = _tier(_SAMPLE_WEAK)
+_TITLE_TIER = _STRONG_TIER + _COMPLETED_TIER + _WEAK_TIER
+_WEAK_GATED = _GATED[_SAMPLE_WEAK]
+_BRACKETED_GATED = (_UNGATED[_SAMPLE_BRACKETED], _UNGATED[_SAMPLE_BRACKETED_AFTER])
+_SESSION_RANGE_GATED = _GATED[_SESSION_RANGE]
+_SESSIONS_GATED = tuple(_GATED[pattern] for pattern in _SESSIONS)
+_FOLLOW_UP_GATED = tuple(_GATED[pattern] for pattern in _FOLLOW_UP)
+_EVALUATION_SPAN_GATED = _GATED[_EVALUATION_SPAN]
 
 
 def _first_sample(
-    sentences: Sequence[str], indices: Sequence[int], patterns: Sequence[re.Pattern[str]]
+    sentences: Sequence[str], indices: Sequence[int], tier: _Tier
 ) -> tuple[int, int] | None:
     """The first of ``sentences[indices]`` (those naming people) that counts them."""
     for index in indices:
         text = sentences[index]
+        lowered = text.lower()
         best: tuple[int, int] | None = None  # (position, value)
-        for pattern in patterns:
-            for match in _GATED[pattern].find_all(text):
+        for pattern, gated, words in tier:
+            if words is not None and not any(word in lowered for word in words):
+                continue
+            for match in gated.find_all(text):
                 start = match.start("n")
                 if _RANGE_BEFORE.search(text, max(0, start - 12), start) or \
                         _SET_ASIDE_BEFORE.search(text, max(0, start - 16), start):
@@ -300,11 +429,19 @@ def _first_sample(
                 if match.has_group("m") and match.group("m"):
                     other = _int(match.group("m"))
                     value = value + other if value is not None and other is not None else None
+                if match.has_group("k") and match.group("k"):
+                    third = _int(match.group("k"))
+                    value = value + third if value is not None and third is not None else None
                 if match.has_group("g") and match.group("g"):
                     groups = _int(match.group("g"))
                     value = value * groups if value is not None and groups else None
                 if pattern is _SAMPLE_BRACKETED:
                     value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
+                elif pattern is _SAMPLE_BRACKETED_AFTER:
+                    end = _CLAUSE_END.search(text, match.end())
+                    value = sum(int(n) for n in _BRACKET_N.findall(
+                        text, text.rfind("(", 0, match.start("n")),
+                        end.start() if end else len(text)))
                 if value and 0 < value < MAX_PLAUSIBLE_SAMPLE:
                     if best is None or match.start() < best[0]:
                         best = (match.start(), value)
@@ -332,11 +469,13 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
         if not _HAS_SESSIONS.has_match(text) or not _may_have_number(text):
             continue
         candidates: list[tuple[int, int | None]] = []
-        for found in _GATED[_SESSION_RANGE].find_all(text):
-            candidates.append((found.start(), None))
-        for pattern in _SESSIONS:
-            for match in _GATED[pattern].find_all(text):
-                if _SESSION_RATE_AFTER.match(text, match.end()):
+        for found in _SESSION_RANGE_GATED.find_all(text):
+            if not _of_another_procedure(text, found.end("m"), found.end()):
+                candidates.append((found.start(), None))
+        for gated in _SESSIONS_GATED:
+            for match in gated.find_all(text):
+                if _SESSION_RATE_AFTER.match(text, match.end()) or \
+                        _of_another_procedure(text, match.end("n"), match.end()):
                     continue
                 value = _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
@@ -346,6 +485,18 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
     return None
 
 
+def _of_another_procedure(text: str, start: int, end: int) -> bool:
+    """True if the sessions between ``start`` and ``end`` (and their "of ...") are of
+    another procedure than needling."""
+    words = text[start:end]
+    after = _SESSIONS_OF.match(text, end)
+    if after:
+        what = after.group("what")
+        stop = _PHRASE_END.search(what)
+        words += " " + (what[:stop.start()] if stop else what)
+    return bool(_OTHER_PROCEDURE.search(words)) and not _NEEDLING.search(words)
+
+
 def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | None:
     """The first needle depth stated next to a depth word, in millimetres."""
     for index, text in enumerate(sentences):
@@ -353,16 +504,31 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
             continue  # a depth value starts with a digit
         matches = [
             m for pattern in (_DEPTH_CUE_BEFORE, _DEPTH_DEVICE_BEFORE)
-            for m in pattern.finditer(text) if not _DEPTH_COMPARISON.search(m["gap"])
-            and not _NOT_DEPTH_BEFORE.search(text, max(0, m.start("a") - 40), m.start("a"))
+            for m in _depth_matches(pattern, text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
-        matches += [m for m in _DEPTH_CUE_AFTER.finditer(text)
-                    if not _NOT_DEPTH_BEFORE.search(text, max(0, m.start() - 40), m.start())]
+        matches += _depth_matches(_DEPTH_CUE_AFTER, text)
         for match in sorted(matches, key=lambda m: m.start()):
             low, high = depth_from_match(match)
             if MIN_PLAUSIBLE_DEPTH_MM <= low <= high <= MAX_PLAUSIBLE_DEPTH_MM:
                 return (low, high), index
     return None
+
+
+def _depth_matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``pattern``'s matches in ``text`` not measuring the hair nor comparing.
+
+    One set aside is looked past from its first value on, not from its end: in "hair
+    trimmed to 1 mm and 1.5 mm needles" the needles' 1.5 mm is still read.
+    """
+    found = []
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        if _NOT_DEPTH_BEFORE.search(text, max(0, match.start("a") - 40), match.start("a")):
+            position = match.end("a")
+            continue
+        found.append(match)
+        position = max(match.end(), position + 1)
+    return found
 
 
 def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
@@ -371,21 +537,32 @@ def follow_up_weeks(sentences: Sequence[str]) -> tuple[int, int] | None:
     for index, text in enumerate(sentences):
         if not _HAS_DURATION.has_match(text) or not _may_have_number(text):
             continue
-        matches = [m for pattern in _FOLLOW_UP for m in _GATED[pattern].find_all(text)]
+        matches = [m for gated in _FOLLOW_UP_GATED for m in gated.find_all(text)]
         if _EVALUATION_WORDS.search(text):
-            matches += list(_GATED[_EVALUATION_SPAN].find_all(text))
+            matches += list(_EVALUATION_SPAN_GATED.find_all(text))
         for match in matches:
             if _NOT_FOLLOW_UP_BEFORE.search(text, 0, match.start()) or \
                     _NOT_FOLLOW_UP_AFTER.match(text, match.end("unit")) or (
                         match.group().lower().startswith(("for", "over"))
                         and _HAD_IT_BEFORE.search(text, 0, match.start())):
                 continue
-            unit = match.group("unit") or ""
-            for number in _LIST_NUMBER.findall(match.group("list") or ""):
-                value = _int(re.sub(r"(?:st|nd|rd|th)$", "", number))
-                if value is None:
-                    continue
+            for value, unit in _list_values(match.group("list") or "", match.group("unit") or ""):
                 weeks = to_weeks(value, "months" if unit.lower().startswith("mo") else unit)
                 if weeks > 0 and (best is None or weeks > best[0]):
                     best = (weeks, index)
     return best
+
+
+def _list_values(numbers: str, unit: str) -> list[tuple[int, str]]:
+    """``"1, 3 months and 2", "years"`` -> ``[(1, "months"), (3, "months"), (2, "years")]``."""
+    values: list[tuple[int, str]] = []
+    waiting: list[int] = []
+    for item in _LIST_ITEM.finditer(f"{numbers} {unit}"):
+        if item.group("unit"):
+            values += [(value, item.group("unit")) for value in waiting]
+            waiting = []
+            continue
+        value = _int(item.group("number"))
+        if value is not None:
+            waiting.append(value)
+    return values

@@ -1,0 +1,188 @@
+"""The numbers the tagger reads: sample size, needle depth, sessions, follow-up.
+
+Each case is a sentence in a METHODS section, so what is tested is how the
+number is read, not whether the sentence speaks for the study.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.records import AbstractSection, Article
+from evidence.tagging import tag_article
+from evidence.tagging.numbers import parse_depth_mm
+
+M = "METHODS"
+
+
+def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
+    return tag_article(Article(
+        pmid="1",
+        title=title,
+        abstract=[AbstractSection(text, label=M) for text in sentences],
+        publication_types=["Journal Article"],
+    ))
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    # the count in brackets, far from the people or after the word that enrolled them
+    ("Men with Norwood-Hamilton stage III to V androgenetic alopecia (n = 31) were enrolled "
+     "and treated with microneedling.", 31),
+    ("Patients with patchy alopecia areata for at least 6 months (n = 20) were enrolled.", 20),
+    ("Women with telogen effluvium and a positive hair pull test were enrolled (n = 18).", 18),
+    ("Men aged 20 to 40 years with a 2-year history of androgenetic alopecia were enrolled "
+     "(n = 28) and treated with microneedling.", 28),
+    ("Patients with androgenetic alopecia were randomized to microneedling (n = 20) or "
+     "minoxidil (n = 22).", 42),
+    # two groups counted apart
+    ("Fifty men used a 0.25-mm dermaroller at home three times weekly before applying "
+     "minoxidil, compared with 50 men using minoxidil alone.", 100),
+    ("Thirty-two patients treated with microneedling and PRP were compared with 30 patients "
+     "who received PRP alone.", 62),
+    ("Twenty patients were randomized to microneedling with PRP and twenty to microneedling "
+     "with minoxidil.", 40),
+    ("Sixty patients were randomized to microneedling, 20 to minoxidil and 20 to both.", 100),
+    # those who completed are not those enrolled
+    ("Eight patients dropped out and 72 patients completed the study out of 80 patients "
+     "randomized to microneedling or PRP.", 80),
+    # survivors are people
+    ("Eleven breast cancer survivors with persistent chemotherapy-induced alopecia were "
+     "treated with microneedling.", 11),
+])
+def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> None:
+    result = tagged(sentence)
+    assert result.sample_size == count
+    assert next(t for t in result.tags if t.kind == "sample_size").sentence == sentence
+
+
+@pytest.mark.parametrize(("sentences", "count"), [
+    # a group's count after "randomized into" is not everyone's
+    (("Patients with alopecia were randomized into group A (n = 20) and group B (n = 20).",),
+     None),
+    # groups within the people already counted
+    (("Forty patients were randomized into two groups: 20 to microneedling and 20 to "
+      "minoxidil.",), 40),
+    (("Forty patients were divided into two groups: 20 patients received microneedling, "
+      "compared with 20 patients who received minoxidil.",), 40),
+    # responders compared are not two groups enrolled
+    (("Forty patients with alopecia were treated with microneedling.",
+      "Regrowth was seen in 15 patients compared to 8 patients in the control group."), 40),
+    # completers still count when nothing else says how many were enrolled ...
+    (("Forty patients with alopecia completed the study.",), 40),
+    # ... but not over the number randomized
+    (("Fifty-two patients completed the study.", "Sixty patients were randomized."), 60),
+    (("Forty patients were randomized and 3 withdrew before the first session.",), 40),
+])
+def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | None) -> None:
+    assert tagged(*sentences).sample_size == count
+
+
+@pytest.mark.parametrize(("sentence", "weeks"), [
+    ("Hair count was assessed by phototrichogram at baseline and 6 months.", 26),
+    ("Hair density and hair count were assessed at baseline, 3 months and 6 months.", 26),
+    ("Hair density was evaluated at baseline, 1, 3 and 6 months.", 26),
+    ("Hair density was evaluated at the end of each period, at weeks 12 and 28.", 28),
+    ("Hair density was evaluated at months 3 and 6 by phototrichogram.", 26),
+    ("Hair counts at wk 26 favoured microneedling.", 26),
+    ("Patients were followed up at 3 months and 2 years.", 104),
+    ("Hair density was assessed at 6 months and 12 weeks.", 26),
+])
+def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
+    result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
+    assert result.follow_up_weeks == weeks
+
+
+@pytest.mark.parametrize(("sentence", "weeks"), [
+    # a count of people after the week is not another week
+    ("Hair density was assessed at week 12, 24 patients had improved.", 12),
+    ("At 6 months, 12 patients had regrowth.", 26),
+    # days listed are when treatment was given
+    ("Minoxidil was applied on days 1 and 15 every 28 days and hair was assessed at 8 weeks.",
+     8),
+    # how long they had had hair loss, and how often they were treated
+    ("Patients with hair loss for 6 months or longer were treated every 2 weeks and assessed "
+     "at baseline and 12 weeks.", 12),
+])
+def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
+    result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
+    assert result.follow_up_weeks == weeks
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    ("Twenty-eight men received three monthly sessions of platelet-rich plasma injections "
+     "and, in between, six biweekly microneedling sessions at 1.5 mm.", 6),
+    ("Thirty-six patients were randomized to 24 sessions of low-level laser therapy alone or "
+     "combined with monthly microneedling for 6 months.", None),
+    ("Twenty patients received 3 PRP sessions and 4 microneedling sessions.", 4),
+    # sessions of a combined procedure are needling sessions
+    ("Twenty patients received 4 sessions of PRP injections combined with microneedling.", 4),
+    ("Twenty patients received 4 sessions of PRP and microneedling.", 4),
+    ("Twenty patients received 6 sessions of radiofrequency microneedling.", 6),
+    ("Twenty patients were randomized to 6 sessions of fractional laser or microneedling.", 6),
+    ("Twenty patients received six sessions of treatment with microneedling.", 6),
+])
+def test_sessions_are_needling_sessions(sentence: str, count: int | None) -> None:
+    result = tagged(sentence)
+    assert "microneedling" in result.interventions
+    assert result.sessions == count
+
+
+def test_sessions_of_another_procedure_leave_the_needling_count_to_a_later_sentence() -> None:
+    result = tagged("Twenty patients with alopecia received 8 sessions of laser therapy.",
+                    "Microneedling was added in 4 sessions.")
+    assert result.sessions == 4
+    # a rate is still not a count
+    rate = tagged("Twenty patients received microneedling, 2 sessions per month for 6 months.")
+    assert rate.sessions is None
+
+
+@pytest.mark.parametrize(("title", "sentence", "depth"), [
+    ("Comparison of 0.5 mm and 1.5 mm microneedling depths combined with minoxidil",
+     "Forty patients were randomly divided into two groups.", (0.5, 1.5)),
+    ("1.5 mm versus 2 mm microneedling with topical minoxidil: a randomized split-scalp trial",
+     "In 22 patients with androgenetic alopecia, each half of the scalp was treated.",
+     (1.5, 2.0)),
+    ("Microneedling for hair loss",
+     "Twenty-six men underwent dermapen microneedling with depths of 0.5 mm on the frontal "
+     "hairline and 1.5 mm at the vertex, every 3 weeks for 5 sessions.", (0.5, 1.5)),
+    ("Microneedling for hair loss",
+     "A total of 24 patients received five sessions of automated microneedling (Dermapen 4, "
+     "0.8-1.2 mm) with topical exosomes.", (0.8, 1.2)),
+    ("Microneedling for hair loss",
+     "Twenty men were treated with a dermaroller, 1.5 mm vs. 1 mm needles on either side.",
+     (1.0, 1.5)),
+])
+def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
+                                             depth: tuple[float, float]) -> None:
+    assert tagged(sentence, title=title).needle_depth_mm == depth
+
+
+@pytest.mark.parametrize(("sentence", "depth"), [
+    # the hair's length, then the needles'
+    ("Hair was trimmed to 1 mm and 1.5 mm needles were used in 20 men.", (1.5, 1.5)),
+    ("Microneedling was done and hair was trimmed to 1 mm in 20 men.", None),
+    ("The hair was cut to 0.5 mm and 1 mm microneedling was done in 20 men.", (1.0, 1.0)),
+    # a model number is not a depth
+    ("Twenty men were treated with a Dermapen 4 at 1.5 mm.", (1.5, 1.5)),
+    # a width or a spacing is not a depth
+    ("Twenty men were treated with a dermaroller with needles of 1.5 mm and 0.25 mm "
+     "diameter.", (1.5, 1.5)),
+    ("Twenty men were treated with microneedling; the needles were 2 mm apart.", None),
+    # a comparison is not the depth used
+    ("Needles up to 2.5 mm long were avoided; the depth used was 1 mm in 20 men.", (1.0, 1.0)),
+])
+def test_needle_depth_hard_negatives(sentence: str, depth: tuple[float, float] | None) -> None:
+    assert tagged(sentence).needle_depth_mm == depth
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ("0.5 mm and 1.5 mm", (0.5, 1.5)),
+    ("1.5 mm versus 2 mm", (1.5, 2.0)),
+    ("0.5 mm on the frontal hairline and 1.5 mm at the vertex", (0.5, 1.5)),
+    ("0.5, 1.0 and 1.5 mm", (0.5, 1.5)),
+    ("Dermapen 4, 0.8-1.2 mm", (0.8, 1.2)),
+    ("0.25 mm in diameter", None),
+    ("needles 2 mm apart", None),
+])
+def test_depth_values(text: str, depth: tuple[float, float] | None) -> None:
+    assert parse_depth_mm(text) == depth
