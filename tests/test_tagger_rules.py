@@ -771,3 +771,19 @@ def test_a_treatment_stopped_by_some_is_still_an_arm() -> None:
                     "microneedling and minoxidil. Minoxidil was discontinued in two patients "
                     "because of irritation."))
     assert tag_article(trial).interventions == ["microneedling", "minoxidil"]
+
+
+def test_a_case_report_keeps_ages_histories_and_lesions_out_of_its_numbers() -> None:
+    """Ages, pregnancy weeks, years since an operation and a lesion's size are not the
+    sample, the follow-up or a needle depth (each was read so on real records)."""
+    pregnancy = _one("Neonatal outcome after oral dexamethasone: a case report",
+                     "A 34 year-old pregnant woman was planned for caesarean section at 36 "
+                     "weeks of gestation.")
+    assert (pregnancy.sample_size, pregnancy.follow_up_weeks) == (1, None)
+    surgery = _one("Late empyema after pneumonectomy", "A 58-year-old male presented with "
+                   "empyema 18 years after undergoing pneumonectomy. The 72-month follow-up "
+                   "was uneventful.")
+    assert surgery.follow_up_weeks == 312
+    lesion = _one("Aortic perforation by a pacing lead: case report", "A 45-year-old woman "
+                  "died; the aorta had a deep lesion, 2 mm in length.")
+    assert lesion.needle_depth_mm is None

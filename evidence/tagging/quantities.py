@@ -28,7 +28,7 @@ _NUM = rf"(?<![\w.,/^-])(?<!type )(?<!grade )(?<!stage )(?<!phase )(?<!class )(?
 # patients"), but not ones that start a new phrase ("13 RCTs involving 696").
 _MOD = (
     r"(?:(?!(?:with|involving|in|of|from|featuring|totall?ing|and|or|to|were|was|had|who|for|at"
-    r"|on|by|studies|trials|rcts|articles|groups?|patches|sessions|weeks?|months?)\b)"
+    r"|on|by|studies|trials|rcts|articles|groups?|patches|sessions|days?|weeks?|months?|years?)\b)"
     r"[A-Za-z][\w'-]*\s+)"
 )
 # People, not animals ("ten male beagles") or what was taken from people
@@ -266,10 +266,11 @@ _NOT_FOLLOW_UP_BEFORE = re.compile(
     r"|(?:loss|alopecia|history|duration|symptoms?|disease)\s+(?:for|of)(?:\s+at\s+least)?)\s*$",
     _F,
 )
-# "5 years after birth", "3 months before treatment": not when people were assessed.
+# "5 years after birth", "3 months before treatment", "36 weeks of gestation", "18 years
+# after undergoing pneumonectomy": not when people were assessed.
 _NOT_FOLLOW_UP_AFTER = re.compile(
     r"\s*(?:before|prior)\b|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset"
-    r"|diagnosis)\b",
+    r"|diagnosis|undergoing)\b|\s*(?:of\s+)?(?:gestation(?:al)?|pregnancy|old|of\s+age)\b",
     _F,
 )
 # "hair loss for 6 months": how long they had had it.

@@ -38,7 +38,7 @@ from evidence.tagging.vocabulary import (
     REVIEW_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.3"
+TAGGER_VERSION = "2026.12.4"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
@@ -484,7 +484,10 @@ def _numbers(
             if index_or_none is not None:
                 result.sample_size = 1
                 tags.append(doc.tag("sample_size", "1", index_or_none, "sample_size.single_case"))
-    depth = quantities.needle_depth(counted_text)
+    # A needle depth only where needling is an arm: "a deep lesion, 2 mm in length" in a
+    # case of aortic perforation is no depth of anything the record used.
+    depth = (quantities.needle_depth(counted_text)
+             if "microneedling" in result.interventions else None)
     if depth is not None:
         (low, high), index = depth
         result.needle_depth_mm = (low, high)
