@@ -173,7 +173,7 @@ def _depth_text(depth: Any) -> str:
 def _cell_value(column: str, record: Mapping[str, Any]) -> str | int | float | bool | None:
     """A record field as one spreadsheet cell: numbers and booleans stay typed.
 
-    Text comes back already neutralised against formula injection.
+    Text comes back as it is; CSV neutralises it (:func:`_csv_text`), XLSX types it.
     """
     value = evidence_line(record) if column == "evidence_line" else record.get(column)
     if value is None:
@@ -190,16 +190,18 @@ def _cell_value(column: str, record: Mapping[str, Any]) -> str | int | float | b
         text = LIST_SEPARATOR.join(str(item) for item in value)
     else:
         text = str(value)
-    return neutralise(text)
+    return text
 
 
 def _csv_text(value: str | int | float | bool | None) -> str:
-    """A typed cell as CSV text: ``true``/``false`` as in the JSONL, ``""`` for null."""
+    """A typed cell as CSV text: ``true``/``false`` as in the JSONL, ``""`` for null, and
+    text neutralised against formula injection (a spreadsheet opening the CSV decides
+    what a cell is)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -260,16 +262,17 @@ def write_csv(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: ExportI
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """A cell for openpyxl: text is cleaned, neutralised and typed as a string.
+    """A cell for openpyxl: text is cleaned and typed as a string.
 
-    openpyxl turns any string starting with ``=`` into a formula; forcing the
-    string type is the second guard after the apostrophe. Control characters
-    XML cannot hold are dropped and overlong text is truncated with a mark,
-    both of which Excel would otherwise reject.
+    openpyxl turns any string starting with ``=`` into a formula; a cell typed as a
+    string is stored as text, which Excel shows and never runs. So, unlike CSV (where
+    the reader decides), XLSX needs no apostrophe, which would only change the text
+    ("'=HYPERLINK(..." in a title). Control characters XML cannot hold are dropped and
+    overlong text is truncated with a mark, both of which Excel would otherwise reject.
     """
     if not isinstance(value, str):
         return value
-    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(text) > XLSX_MAX_CELL_CHARS:
         text = text[: XLSX_MAX_CELL_CHARS - len(_TRUNCATION_MARK)] + _TRUNCATION_MARK
     cell = WriteOnlyCell(sheet, value=text)

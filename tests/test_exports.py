@@ -311,10 +311,11 @@ def test_xlsx_sheets_and_studies_round_trip() -> None:
     assert group["doi"].value is None
     assert retracted["retracted"].value is True
     assert retracted["evidence_line"].value.startswith("RETRACTED")
-    # Formula neutralised, stored as text; signed numbers stay numbers.
+    # A formula is stored as the text it is, never as a formula (no apostrophe added:
+    # a string cell is never run); signed numbers stay numbers.
     assert formula["title"].data_type == "s"
-    assert formula["title"].value == "'" + FORMULA_TITLE
-    assert formula["journal"].value == "'+Journal of Injection"
+    assert formula["title"].value == FORMULA_TITLE
+    assert formula["journal"].value == "+Journal of Injection"
     assert (formula["sample_size"].value, formula["sample_size"].data_type) == (-5, "n")
     assert (formula["follow_up_weeks"].value, formula["follow_up_weeks"].data_type) == (-5, "n")
     for sheet in workbook.worksheets:
