@@ -1,4 +1,4 @@
-"""Export: the filtered studies as CSV, XLSX or JSONL, and summary tables.
+"""Export: the filtered studies in every format (data and references), and summary tables.
 
 The files come from the same :data:`evidence.exports.FORMATS` writers and the
 same :class:`StudyFilter` as ``evidence export``, so a download and the
@@ -15,24 +15,56 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_pages import common
+from dashboard_pages.studies import KEPT_SORT, SORT_LABELS
 from evidence import queries
 from evidence.exporting import export_to
 from evidence.exports import FORMATS
 from evidence.queries import StudyFilter
 
-STUDY_FORMATS: Final = ("csv", "xlsx", "jsonl")
-FORMAT_LABELS: Final = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines"}
+DATA_FORMATS: Final = ("csv", "xlsx", "jsonl")
+REFERENCE_FORMATS: Final = ("ris", "bibtex", "csl-json")
+FORMAT_LABELS: Final = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines",
+                        "ris": "RIS (EndNote, Zotero)", "bibtex": "BibTeX",
+                        "csl-json": "CSL-JSON (Zotero, Mendeley)"}
+#: The longest part of a file name the filter may give ("...-rct-minoxidil-...").
+NAME_PART_CHARS: Final = 60
 
 
-def _export_file(source: common.DataSource, study_filter: StudyFilter,
-                 fmt: str) -> Callable[[], bytes]:
+def _export_file(source: common.DataSource, study_filter: StudyFilter, fmt: str,
+                 sort: str) -> Callable[[], bytes]:
     """The file, built only when the button is clicked: exporting 100,000 studies
     takes seconds and should not slow every render of the page."""
     def build() -> bytes:
         buffer = io.BytesIO()
-        export_to(source.database, study_filter, fmt, buffer)
+        export_to(source.database, study_filter, fmt, buffer, sort=sort)
         return buffer.getvalue()
     return build
+
+
+def file_stem(study_filter: StudyFilter) -> str:
+    """``microneedling-evidence`` and the filter's codes and bounds, so that downloads of
+    different filters are not all one name: ``microneedling-evidence-rct-minoxidil-2015``."""
+    parts: list[str] = [*study_filter.designs, *study_filter.interventions,
+                        *study_filter.outcomes, *study_filter.conditions, *study_filter.devices]
+    if study_filter.min_year is not None or study_filter.max_year is not None:
+        parts.append(f"{study_filter.min_year or ''}to{study_filter.max_year or ''}")
+    if study_filter.min_n:
+        parts.append(f"n{study_filter.min_n}")
+    if study_filter.text:
+        parts.append("text")
+    name = "-".join(part.replace("_", "-") for part in parts)[:NAME_PART_CHARS].strip("-")
+    return "microneedling-evidence" + (f"-{name}" if name else "")
+
+
+def _download_buttons(source: common.DataSource, study_filter: StudyFilter, formats: tuple[
+        str, ...], *, sort: str, count: int) -> None:
+    stem = file_stem(study_filter)
+    for column, fmt in zip(st.columns(len(formats)), formats, strict=True):
+        export_format = FORMATS[fmt]
+        column.download_button(
+            f"Download {FORMAT_LABELS[fmt]}", _export_file(source, study_filter, fmt, sort),
+            file_name=export_format.filename(stem), mime=export_format.media_type,
+            key=f"export_{fmt}", disabled=count == 0, on_click="ignore")
 
 
 def _csv_bytes(frame: pd.DataFrame, *, index: bool = False) -> bytes:
@@ -45,17 +77,17 @@ def render() -> None:
     st.title("Export")
     count = int(source.query(queries.count_studies, study_filter))
     st.markdown(f"**{count:,} studies** · filters: {common.describe_filter(study_filter)}")
-    st.caption("Files carry every field of CONTRACT.md plus the evidence line; XLSX adds an "
-               "About sheet with the filters, date and tagger version.")
+    sort = st.session_state.get(KEPT_SORT, "year")
+    st.caption(f"In the Studies page's order ({SORT_LABELS[sort].lower()}). Data files carry "
+               "every field of CONTRACT.md plus the evidence line; XLSX adds an About sheet "
+               "with the filters, date and tagger version.")
 
     st.subheader("Studies")
-    columns = st.columns(len(STUDY_FORMATS))
-    for column, fmt in zip(columns, STUDY_FORMATS, strict=True):
-        export_format = FORMATS[fmt]
-        column.download_button(
-            f"Download {FORMAT_LABELS[fmt]}", _export_file(source, study_filter, fmt),
-            file_name=export_format.filename(), mime=export_format.media_type,
-            key=f"export_{fmt}", disabled=count == 0, on_click="ignore")
+    _download_buttons(source, study_filter, DATA_FORMATS, sort=sort, count=count)
+    st.subheader("References")
+    st.caption("For reference managers: each reference carries its PMID, DOI and the "
+               "evidence line as a note.")
+    _download_buttons(source, study_filter, REFERENCE_FORMATS, sort=sort, count=count)
 
     st.subheader("Summary by design")
     by_design = source.query(queries.summary_by_design, study_filter)

@@ -26,6 +26,11 @@ SORT_LABELS: Final = {"year": "Newest first", "level": "Best evidence first",
 ROW_LIMITS: Final = (100, 500, 2000)
 STUDY_PARAM: Final = "study"
 SORT_PARAM: Final = "sort"
+#: Where the chosen sort and open study outlive a visit to another page (Streamlit
+#: forgets the state of widgets a page does not draw); the Export page reads the sort.
+KEPT_SORT: Final = "_study_sort_kept"
+KEPT_STUDY: Final = "_study_open_kept"
+CITE_PAGE: Final = "dashboard_pages/cite.py"
 #: Tag kinds whose codes are TAGS.md codes (shown as labels); the others carry
 #: a value ("102", "1.5-1.5") shown as it is.
 CODED_KINDS: Final = frozenset({"design", "condition", "intervention", "device", "outcome"})
@@ -76,12 +81,14 @@ def table_key(study_filter: StudyFilter, sort: str, limit: int, page: int) -> st
 
 
 def _sort_choice() -> str:
-    wanted = st.query_params.get(SORT_PARAM)
-    if "study_sort" not in st.session_state:
-        st.session_state["study_sort"] = wanted if wanted in SORT_LABELS else "year"
-    sort = st.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.__getitem__,
-                        key="study_sort")
-    return str(sort)
+    state = st.session_state
+    wanted = st.query_params.get(SORT_PARAM) or state.get(KEPT_SORT)
+    if "study_sort" not in state:
+        state["study_sort"] = wanted if wanted in SORT_LABELS else "year"
+    sort = str(st.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.__getitem__,
+                            key="study_sort"))
+    state[KEPT_SORT] = sort
+    return sort
 
 
 def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
@@ -132,6 +139,8 @@ def _pick_study(table: pd.DataFrame) -> str | None:
     titles: dict[str, str] = dict(zip(table["pmid"], table["title"], strict=True))
     wanted = st.query_params.get(STUDY_PARAM)
     state = st.session_state
+    if "study_pick" not in state and state.get(KEPT_STUDY):  # back from another page
+        state["study_pick"] = state[KEPT_STUDY]
     if wanted and wanted != state.get("_study_written"):
         state["study_pick"] = wanted
     options: list[str] = list(titles)
@@ -151,7 +160,7 @@ def _pick_study(table: pd.DataFrame) -> str | None:
         st.query_params[STUDY_PARAM] = pmid
     elif STUDY_PARAM in st.query_params:
         del st.query_params[STUDY_PARAM]
-    state["_study_written"] = pmid
+    state["_study_written"] = state[KEPT_STUDY] = pmid
     return pmid
 
 
@@ -213,6 +222,8 @@ def study_view(source: common.DataSource, pmid: str) -> None:
                            if part)
     st.caption(" · ".join(part for part in (byline, source_line, f"PMID {pmid}") if part))
     _links(record)
+    st.page_link(CITE_PAGE, label="Cite this study", icon=":material/format_quote:",
+                 query_params={"cite": pmid})
     st.info(evidence_line(record))
     _protocol(record)
     _codes(record)

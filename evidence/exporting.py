@@ -22,10 +22,12 @@ def export_info(database: Database, study_filter: StudyFilter) -> ExportInfo:
                       tagger_version=TAGGER_VERSION, count=count)
 
 
-def export_to(database: Database, study_filter: StudyFilter, fmt: str, out: BinaryIO) -> int:
-    """Write the filtered studies to ``out`` in format ``fmt``; return how many."""
+def export_to(database: Database, study_filter: StudyFilter, fmt: str, out: BinaryIO, *,
+              sort: str = "year") -> int:
+    """Write the filtered studies to ``out`` in format ``fmt``, in the order ``sort``
+    (one of :data:`evidence.queries.SORTS`); return how many."""
     export_format = FORMATS[fmt]
     info = export_info(database, study_filter)
     with database.session() as session:
-        export_format.write(iter_records(session, study_filter), out, info)
+        export_format.write(iter_records(session, study_filter, sort=sort), out, info)
     return info.count

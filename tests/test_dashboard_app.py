@@ -28,6 +28,7 @@ from dashboard_pages.common import (
     params_from_filter,
 )
 from evidence.db import open_database
+from evidence.labels import OUTCOME_LABELS as OUTCOME_CODES
 from evidence.queries import StudyFilter
 from evidence.tagging import TAGGER_VERSION
 from ingest.files import import_files
@@ -290,7 +291,9 @@ def test_a_shared_cite_link_keeps_pmids_the_filter_leaves_out(sqlite_loaded: str
 def test_export_page_offers_the_formats_and_summaries(loaded_url: str) -> None:
     at = _app("export")
     labels = [button.label for button in at.get("download_button")]
-    assert labels[:3] == ["Download CSV", "Download Excel (XLSX)", "Download JSON Lines"]
+    assert labels[:6] == ["Download CSV", "Download Excel (XLSX)", "Download JSON Lines",
+                          "Download RIS (EndNote, Zotero)", "Download BibTeX",
+                          "Download CSL-JSON (Zotero, Mendeley)"]
     assert "Download summary by design (CSV)" in labels
     by_design = _frame_with(at, "with_sample_size")
     assert list(by_design["design"])[:2] == ["Meta-analysis", "RCT"]
@@ -299,6 +302,29 @@ def test_export_page_offers_the_formats_and_summaries(loaded_url: str) -> None:
     assert by_pair.loc["minoxidil", "hair count"] == "1 (level 1)"
     at.multiselect(key="flt_designs").select("rct").run()
     assert "**2 studies**" in at.markdown[0].value
+
+
+def test_sort_and_open_study_outlive_another_page_and_set_the_export_order(
+        sqlite_loaded: str) -> None:
+    at = _app("studies")
+    at.selectbox(key="study_sort").select("n").run()
+    at.selectbox(key="study_pick").select("91000002").run()
+    assert any(link.proto.label == "Cite this study" for link in at.get("page_link"))
+    at.switch_page("dashboard_pages/export.py").run()
+    assert not at.exception, at.exception
+    assert any("largest first" in caption.value for caption in at.caption)
+    at.switch_page("dashboard_pages/studies.py").run()
+    assert at.selectbox(key="study_sort").value == "n"
+    assert at.selectbox(key="study_pick").value == "91000002"
+
+
+def test_export_file_names_say_the_filter() -> None:
+    from dashboard_pages.export import file_stem
+
+    assert file_stem(StudyFilter()) == "microneedling-evidence"
+    assert file_stem(StudyFilter(designs=("rct",), interventions=("minoxidil",), min_year=2015,
+                                 min_n=20)) == "microneedling-evidence-rct-minoxidil-2015to-n20"
+    assert len(file_stem(StudyFilter(outcomes=tuple(OUTCOME_CODES)))) <= 23 + 60
 
 
 def test_data_page_lists_runs_and_commands(loaded_url: str) -> None:

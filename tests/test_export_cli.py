@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from evidence.cli import main
+from evidence.queries import StudyFilter
 from tests.conftest import FIXTURES
 
 ALL = {"90000001", "90000002", "90000003", "90000004", "90000011", "90000012"}
@@ -126,3 +127,20 @@ def test_a_title_not_in_english_is_stored_cited_and_exported(db_url: str, tmp_pa
     assert "vernacular_title" not in json.loads(line)
     header = export(db_url, "csv", tmp_path / "s.csv").decode("utf-8-sig").splitlines()[0]
     assert "vernacular" not in header
+
+
+def test_an_export_follows_the_order_asked_for(loaded: str, tmp_path: Path):
+    """The dashboard's Export page writes the Studies page's order ("Largest first")."""
+    from evidence.db import open_database
+    from evidence.exporting import export_to
+
+    database = open_database(loaded)
+    try:
+        out = io.BytesIO()
+        export_to(database, StudyFilter(), "jsonl", out, sort="n")
+    finally:
+        database.dispose()
+    sizes = [json.loads(line)["sample_size"] for line in out.getvalue().splitlines()]
+    stated = [size for size in sizes if size is not None]
+    assert stated == sorted(stated, reverse=True) and len(stated) >= 2
+    assert sizes[:len(stated)] == stated  # the unknown ones last
