@@ -63,9 +63,14 @@ def _headline(source: common.DataSource, study_filter: StudyFilter) -> None:
 
 
 def per_year_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Studies per publication year, stacked by design."""
+    """Studies per publication year, stacked by design. Every year of the range has its
+    place, with or without studies: an axis of only the years that have some would
+    space 1976, 1990 and 2001 evenly and smooth the growth away."""
+    years = (list(range(int(frame["year"].min()), int(frame["year"].max()) + 1))
+             if not frame.empty else [])
     return alt.Chart(frame, title="Studies per year, by design").mark_bar().encode(
-        x=alt.X("year:O", title="Publication year"),
+        x=alt.X("year:O", title="Publication year", scale=alt.Scale(domain=years),
+                axis=alt.Axis(labelOverlap=True)),
         y=alt.Y("sum(studies):Q", title="Studies", axis=alt.Axis(format="d", tickMinStep=1)),
         color=alt.Color("design_label:N", title="Design", scale=DESIGN_SCALE),
         order=alt.Order("design_order:Q"),

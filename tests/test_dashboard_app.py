@@ -493,3 +493,12 @@ def test_the_overview_says_how_many_studies_are_off_topic(loaded_url: str) -> No
     assert notes and notes[0].startswith(f"{off_topic} of these 8 studies are not about")
     at.checkbox(key="flt_relevant_only").check().run()
     assert not [c for c in at.caption if "not about microneedling" in c.value]
+
+
+def test_the_per_year_chart_gives_every_year_its_place() -> None:
+    from dashboard_pages.overview import per_year_chart
+
+    frame = pd.DataFrame([(1990, "rct", "RCT", 1), (1994, "rct", "RCT", 2)],
+                         columns=["year", "design", "design_label", "studies"])
+    spec = per_year_chart(frame).to_dict()
+    assert spec["encoding"]["x"]["scale"]["domain"] == [1990, 1991, 1992, 1993, 1994]
