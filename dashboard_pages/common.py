@@ -350,9 +350,11 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     with st.sidebar:
         st.header("Filters")
         st.text_input("Search title and abstract", key="flt_text",
-                      help="Full-text search; every word must occur (word forms count: "
-                           "\"needle\" finds \"needles\"). End a word with * for every "
-                           "word it begins: microneedl*.")
+                      help="Full-text search, as in PubMed: every word must occur (word "
+                           "forms count: \"needle\" finds \"needles\"); \"hair count\" as "
+                           "a phrase; OR between two terms for either; NOT or - before a "
+                           "term to leave it out (microneedling NOT prp). End a word with * "
+                           "for every word it begins: microneedl*.")
         _multiselect("Design", "flt_designs", DESIGN_LABELS, "Any of the chosen designs.")
         _multiselect("Outcomes", "flt_outcomes", OUTCOME_LABELS,
                      "Studies that measured all of the chosen outcomes.")

@@ -123,8 +123,9 @@ def _filters(command: F) -> F:
                      help="Only studies about microneedling for hair loss."),
         click.option("--exclude-retracted", is_flag=True, help="Leave retracted studies out."),
         click.option("--text", metavar="WORDS", callback=_words,
-                     help="Full-text search in title and abstract: every word, stemmed "
-                          "(word* for every word it begins)."),
+                     help="Full-text search in title and abstract: every word, stemmed; "
+                          "\"a phrase\", OR, NOT or -word as in PubMed; word* for every "
+                          "word it begins."),
     ]
     for option in reversed(options):
         command = option(command)

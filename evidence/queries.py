@@ -7,13 +7,12 @@ so they cannot disagree about which studies a filter selects.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, false, func, or_, select, text
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from evidence.labels import (
@@ -33,6 +32,7 @@ from evidence.models import (
     TagRow,
     TrialIdRow,
 )
+from evidence.search import Clause, Term, parse_search
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,9 +48,6 @@ TAG_FILTER_KINDS = {"outcomes": "outcome", "interventions": "intervention",
 # and "hair_density" would reach the index as a two-word phrase, which an index
 # without positions (migration 0007) refuses. A "*" right after a word makes it a
 # prefix ("microneedl*").
-_WORD = re.compile(r"([^\W_]+)(\*?)")
-
-
 @dataclass(frozen=True)
 class StudyFilter:
     """The filters of CONTRACT.md. Empty means "every stored study".
@@ -86,36 +83,52 @@ class StudyFilter:
 
 
 def _text_condition(dialect: str, words: str) -> Any:
-    """Studies whose title or abstract hold every word (a word ending in "*": every
-    prefix), stemmed as the full-text index stems them. A text with no word in it
-    ("(") matches no study rather than being dropped, which would show them all."""
-    tokens = [(word, star == "*") for word, star in _WORD.findall(words)]
-    if not tokens:
+    """Studies whose title or abstract answer the search (:mod:`evidence.search`: every
+    word, "phrases", OR, NOT or -, word*), stemmed as the full-text index stems them.
+    A text with no word in it ("(") matches no study rather than being dropped, which
+    would show them all."""
+    clauses = parse_search(words)
+    if not clauses:
         return false()
+    conditions = [_clause_condition(dialect, clause, number)
+                  for number, clause in enumerate(clauses)]
+    return and_(*conditions)
+
+
+def _clause_condition(dialect: str, clause: Clause, number: int) -> Any:
+    either = or_(*(_term_condition(dialect, term, f"{number}_{alternative}")
+                   for alternative, term in enumerate(clause.terms)))
+    return ~either if clause.negated else either
+
+
+def _term_condition(dialect: str, term: Term, name: str) -> Any:
+    """A study with every word of ``term`` (stemmed, through the full-text index) and,
+    for a phrase, the words together as written in its title or abstract: the indexes
+    keep no word positions (migration 0007), so the phrase itself is read in the text."""
     if dialect == "sqlite":
         # Each word quoted: user text can never be read as FTS5 query syntax.
-        match = " ".join('"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
-                         for word, prefix in tokens)
-        return Study.id.in_(
-            select(text("rowid")).select_from(text("studies_fts"))
-            .where(text("studies_fts MATCH :fts_query")).params(fts_query=match))
-    if dialect == "postgresql":
+        match = " AND ".join(f'"{word}"' for word in term.words) + ("*" if term.prefix else "")
+        found = Study.id.in_(select(text("rowid")).select_from(text("studies_fts"))
+                             .where(text(f"studies_fts MATCH :fts_{name}"))
+                             .params(**{f"fts_{name}": match}))
+    elif dialect == "postgresql":
         # Words are letters and digits only, so they cannot be read as tsquery operators.
-        # A prefix is also taken as it is ('simple'): the English configuration drops
-        # stop words, and "out*" would then vanish from the query instead of finding
-        # "outcome"; stemmed, "microneedling*" finds "microneedl..." as SQLite does.
-        parts, values = [], {}
-        for number, (word, prefix) in enumerate(tokens):
-            if prefix:
-                values[f"ts_{number}"] = f"{word}:*"
-                parts.append(f"(to_tsquery('english', :ts_{number}) "
-                             f"|| to_tsquery('simple', :ts_{number}))")
-            else:
-                values[f"ts_{number}"] = word
-                parts.append(f"to_tsquery('english', :ts_{number})")
-        return text(f"studies.search_vector @@ ({' && '.join(parts)})").bindparams(**values)
-    return and_(*(or_(Study.title.ilike(f"%{word}%"), Study.abstract.ilike(f"%{word}%"))
-                  for word, _prefix in tokens))
+        # A one-word prefix is also taken as it is ('simple'): the English configuration
+        # drops stop words, and "out*" would then vanish from the query instead of
+        # finding "outcome"; stemmed, "microneedling*" finds "microneedl..." as SQLite.
+        query = " & ".join(term.words) + (":*" if term.prefix else "")
+        tsquery = func.to_tsquery("english", query)
+        if term.prefix and len(term.words) == 1:
+            tsquery = tsquery.op("||")(func.to_tsquery("simple", query))
+        found = literal_column("studies.search_vector").op("@@")(tsquery)
+    else:
+        found = and_(*(or_(Study.title.ilike(f"%{word}%"), Study.abstract.ilike(f"%{word}%"))
+                       for word in term.words))
+    if not term.phrase:
+        return found
+    # Any one character between the words: "hair count" finds "hair-count" too.
+    phrase = "_".join(term.words)
+    return and_(found, or_(Study.title.ilike(f"%{phrase}%"), Study.abstract.ilike(f"%{phrase}%")))
 
 
 def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str) -> Select[Any]:

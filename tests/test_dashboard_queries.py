@@ -8,6 +8,7 @@ are pinned by hand so an empty result cannot pass.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -344,3 +345,40 @@ def test_a_run_that_changes_studies_leaves_planner_statistics(database: Database
                 "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
                 "AND last_vacuum IS NOT NULL")}
     assert {"studies", "tags"} <= analysed
+
+
+def _words_of(record: dict[str, Any]) -> str:
+    return " ".join(re.findall(r"[^\W_]+", f"{record['title']} {record['abstract']}".lower()))
+
+
+@pytest.mark.parametrize(("search", "holds"), [
+    ("microneedling minoxidil", lambda t: "microneedling" in t and "minoxidil" in t),
+    ("microneedling NOT minoxidil", lambda t: "microneedling" in t and "minoxidil" not in t),
+    ("microneedling -minoxidil", lambda t: "microneedling" in t and "minoxidil" not in t),
+    ("NOT microneedling", lambda t: "microneedling" not in t),
+    ("minoxidil OR platelet", lambda t: "minoxidil" in t or "platelet" in t),
+    ('"hair count"', lambda t: "hair count" in t),
+    ('"count hair"', lambda t: "count hair" in t),
+])
+def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
+        loaded: Database, search: str, holds: Any) -> None:
+    """The same studies on both databases as plain word tests in Python give (the words
+    chosen have no other forms in the fixtures, so stemming cannot differ)."""
+    every = _records(loaded, StudyFilter())
+    expected = {r["pmid"] for r in every if holds(_words_of(r))}
+    found = {r["pmid"] for r in _records(loaded, StudyFilter(text=search))}
+    assert found == expected
+    assert 0 < len(expected) < len(every) or search == '"count hair"'
+
+
+def test_search_operators_in_lower_case_or_alone_are_words() -> None:
+    from evidence.search import Clause, Term, parse_search
+
+    assert parse_search("hair not density") == [Clause((Term(("hair",)),)),
+                                                Clause((Term(("not",)),)),
+                                                Clause((Term(("density",)),))]
+    assert parse_search("NOT") == [Clause((Term(("not",)),))]
+    assert parse_search('"hair dens*" OR thickness NOT prp -laser') == [
+        Clause((Term(("hair", "dens"), prefix=True, phrase=True), Term(("thickness",)))),
+        Clause((Term(("prp",)),), negated=True), Clause((Term(("laser",)),), negated=True)]
+    assert parse_search("( -") == []
