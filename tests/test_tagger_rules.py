@@ -787,3 +787,18 @@ def test_a_case_report_keeps_ages_histories_and_lesions_out_of_its_numbers() -> 
     lesion = _one("Aortic perforation by a pacing lead: case report", "A 45-year-old woman "
                   "died; the aorta had a deep lesion, 2 mm in length.")
     assert lesion.needle_depth_mm is None
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("Forty men with androgenetic alopecia (Norwood III-V) were enrolled and randomized. "
+     "Thirty-six patients completed the study.", 40),
+    ("Sixty patients with AGA were randomized into two groups to receive microneedling plus "
+     "minoxidil or minoxidil alone. Fifty-two patients completed the 24-week follow-up.", 60),
+    ("Of 50 patients with AGA screened, 40 were enrolled.", 40),
+    ("Patients (n = 40) with patchy alopecia areata were treated with microneedling.", 40),
+    ("Patients (n = 40) were treated with microneedling (n = 20) or minoxidil (n = 20).", 40),
+    ("We compared AGA patients (n = 9) and age-matched controls (n = 9) after microneedling.",
+     18),
+])
+def test_the_number_enrolled_beats_the_number_who_completed(text: str, count: int) -> None:
+    assert _one("Microneedling in hair loss", text, label=M).sample_size == count

@@ -85,8 +85,12 @@ _SAMPLE_STRONG = (
         rf"{_MOD}{{0,2}}{_PEOPLE}",
         _F,
     ),
+    # "Forty men with androgenetic alopecia (Norwood III-V) were enrolled": what they
+    # had may stand between, with no number or comma in it ("Of 50 patients with AGA
+    # screened, 40 were enrolled" counts the 40).
     re.compile(
-        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}(?:\s+(?:with|having)\s+[^.;,\d()]{{1,80}}?)?"
+        rf"\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
         rf"(?:were\s+|was\s+|had been\s+|have been\s+)?{_ENROLLED}",
         _F,
     ),
@@ -128,6 +132,12 @@ _SAMPLE_BRACKETED_AFTER = re.compile(
     rf"(?:\s+(?!groups?\b|arms?\b)[\w-]+){{0,3}}?\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)",
     _F,
 )
+# Tier 1a, where no sentence says more: "Patients (n = 40) with patchy alopecia areata
+# were treated": the count right after a people word is theirs, whatever verb follows;
+# each such group of the sentence adds up ("patients (n = 9) and controls (n = 9)"), not
+# the arms' ("to microneedling (n = 20) or minoxidil (n = 20)").
+_SAMPLE_BRACKETED_PEOPLE = re.compile(
+    rf"\b(?:{_PEOPLE}|controls?\b)\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)", _F)
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
@@ -326,7 +336,8 @@ class _Ungated:
         return self.pattern.search(text) is not None
 
 
-_UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)}
+_UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER,
+                                                       _SAMPLE_BRACKETED_PEOPLE)}
 
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
@@ -336,6 +347,7 @@ _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
     _SAMPLE_COMPLETED: ("completed",),
     _SAMPLE_BRACKETED: ("=",),
     _SAMPLE_BRACKETED_AFTER: ("=",),
+    _SAMPLE_BRACKETED_PEOPLE: ("=",),
 }
 
 _DIGIT = re.compile(r"\d")
@@ -381,6 +393,7 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
         if found:
             return found
     return (_first_sample(sentences, people, _STRONG_TIER)
+            or _first_sample(sentences, people, _BRACKETED_PEOPLE_TIER)
             or _first_sample(sentences, people, _COMPLETED_TIER)
             or _first_sample(sentences, people, _WEAK_TIER))
 
@@ -397,11 +410,13 @@ def _tier(*patterns: re.Pattern[str]) -> _Tier:
 
 _STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
 _STRONG_TIER = _tier(*_STRONG)
+_BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE)
 _COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
 _WEAK_TIER = _tier(_SAMPLE_WEAK)
-_TITLE_TIER = _STRONG_TIER + _COMPLETED_TIER + _WEAK_TIER
+_TITLE_TIER = _STRONG_TIER + _BRACKETED_PEOPLE_TIER + _COMPLETED_TIER + _WEAK_TIER
 _WEAK_GATED = _GATED[_SAMPLE_WEAK]
-_BRACKETED_GATED = (_UNGATED[_SAMPLE_BRACKETED], _UNGATED[_SAMPLE_BRACKETED_AFTER])
+_BRACKETED_GATED = (_UNGATED[_SAMPLE_BRACKETED], _UNGATED[_SAMPLE_BRACKETED_AFTER],
+                    _UNGATED[_SAMPLE_BRACKETED_PEOPLE])
 _SESSION_RANGE_GATED = _GATED[_SESSION_RANGE]
 _SESSIONS_GATED = tuple(_GATED[pattern] for pattern in _SESSIONS)
 _FOLLOW_UP_GATED = tuple(_GATED[pattern] for pattern in _FOLLOW_UP)
@@ -438,6 +453,8 @@ def _first_sample(
                     value = value * groups if value is not None and groups else None
                 if pattern is _SAMPLE_BRACKETED:
                     value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
+                elif pattern is _SAMPLE_BRACKETED_PEOPLE:
+                    value = sum(int(found["n"]) for found in gated.find_all(text))
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())
                     value = sum(int(n) for n in _BRACKET_N.findall(
