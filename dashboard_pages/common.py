@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, NoReturn
 
 import streamlit as st
@@ -31,6 +31,7 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
+from evidence.search import SearchTooLong, has_groups, parse_search
 from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
@@ -184,9 +185,12 @@ def link_problems(params: Mapping[str, Sequence[str]], first_year: int, last_yea
                 numbers[name] = int(raw)
             except ValueError:
                 problems.append(f"{name} {raw!r} is not a whole number and was left out")
-    for name in ("min_year", "max_year"):
-        year = numbers.get(name)
-        if year is not None and not first_year <= year <= last_year:
+    # A bound beyond the stored years on its own side changes nothing (a link made to
+    # include next year's studies); one past the other end would show other studies.
+    for name, year, outside in (
+            ("min_year", numbers.get("min_year"), lambda y: y > last_year),
+            ("max_year", numbers.get("max_year"), lambda y: y < first_year)):
+        if year is not None and outside(year):
             problems.append(f"{name} {year} is outside the stored years ({first_year}-"
                             f"{last_year}) and was moved to the nearest")
     for name in ("min_level", "max_level"):
@@ -377,6 +381,16 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
         st.button("Clear filters", on_click=_clear_filters, width="stretch", key="flt_clear")
 
     chosen = _filter_from_widgets(state, bounds)
+    if chosen.text:
+        try:
+            parse_search(chosen.text)
+        except SearchTooLong as exc:
+            st.warning(f"The search is not run: {exc}. Shorten it.", icon="⚠️")
+            chosen = replace(chosen, text=None)
+        else:
+            if has_groups(chosen.text):
+                st.caption("Parentheses in the search are not read: OR takes the two terms "
+                           "beside it, and every other term must occur.")
     state[_FILTER_STATE] = chosen
     write_url(chosen)
     return chosen

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_pages import common
-from dashboard_pages.studies import KEPT_SORT, SORT_LABELS
+from dashboard_pages.studies import KEPT_SORT, SORT_LABELS, SORT_PARAM
 from evidence import queries
 from evidence.exporting import export_to
 from evidence.exports import FORMATS
@@ -77,7 +77,8 @@ def render() -> None:
     st.title("Export")
     count = int(source.query(queries.count_studies, study_filter))
     st.markdown(f"**{count:,} studies** · filters: {common.describe_filter(study_filter)}")
-    sort = st.session_state.get(KEPT_SORT, "year")
+    sort = st.session_state.get(KEPT_SORT) or st.query_params.get(SORT_PARAM) or "year"
+    sort = sort if sort in SORT_LABELS else "year"
     st.caption(f"In the Studies page's order ({SORT_LABELS[sort].lower()}). Data files carry "
                "every field of CONTRACT.md plus the evidence line; XLSX adds an About sheet "
                "with the filters, date and tagger version.")

@@ -66,9 +66,17 @@ def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ..
 
 def _words(_context: click.Context, _parameter: click.Parameter,
            value: str | None) -> str | None:
-    """``--text``: at least one word to search for (letters or digits)."""
+    """``--text``: at least one word to search for (letters or digits), and not more
+    terms than one search holds."""
     if value is not None and value.strip() and not any(char.isalnum() for char in value):
         raise click.BadParameter(f"{value!r} has no word to search for")
+    if value:
+        from evidence.search import SearchTooLong, parse_search
+
+        try:
+            parse_search(value)
+        except SearchTooLong as exc:
+            raise click.BadParameter(str(exc)) from exc
     return value
 
 

@@ -12,9 +12,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, false, func, literal_column, or_, select, text
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
+from evidence.errors import EvidenceError
 from evidence.labels import (
     DESIGN_LABELS,
     EVIDENCE_LEVELS,
@@ -32,7 +33,7 @@ from evidence.models import (
     TagRow,
     TrialIdRow,
 )
-from evidence.search import Clause, Term, parse_search
+from evidence.search import STOP_WORDS, SearchTooLong, Term, parse_search
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,31 +87,38 @@ def _text_condition(dialect: str, words: str) -> Any:
     """Studies whose title or abstract answer the search (:mod:`evidence.search`: every
     word, "phrases", OR, NOT or -, word*), stemmed as the full-text index stems them.
     A text with no word in it ("(") matches no study rather than being dropped, which
-    would show them all."""
-    clauses = parse_search(words)
+    would show them all. A search past :data:`evidence.search.MAX_TERMS` terms is an
+    :class:`EvidenceError`."""
+    try:
+        clauses = parse_search(words)
+    except SearchTooLong as exc:
+        raise EvidenceError(f"search {words[:40]!r}...: {exc}") from exc
     if not clauses:
         return false()
-    conditions = [_clause_condition(dialect, clause, number)
-                  for number, clause in enumerate(clauses)]
-    return and_(*conditions)
-
-
-def _clause_condition(dialect: str, clause: Clause, number: int) -> Any:
-    either = or_(*(_term_condition(dialect, term, f"{number}_{alternative}")
-                   for alternative, term in enumerate(clause.terms)))
-    return ~either if clause.negated else either
+    return and_(*(or_(*(_term_condition(dialect, term, f"{number}_{alternative}")
+                        for alternative, term in enumerate(clause.terms)))
+                  for number, clause in enumerate(clauses)))
 
 
 def _term_condition(dialect: str, term: Term, name: str) -> Any:
     """A study with every word of ``term`` (stemmed, through the full-text index) and,
-    for a phrase, the words together as written in its title or abstract: the indexes
-    keep no word positions (migration 0007), so the phrase itself is read in the text."""
+    for a phrase, the words together as written in its title or abstract (the indexes
+    keep no word positions, migration 0007, so the phrase is read in the text); or,
+    for a negated term, a study without it."""
+    # What the index is asked for: PostgreSQL's own English configuration drops stop words;
+    # elsewhere they are left out here, the same words ("the", "in"), so both agree.
+    indexed = [word for position, word in enumerate(term.words)
+               if word.lower() not in STOP_WORDS
+               or (term.prefix and position == len(term.words) - 1)]
+    if not indexed:  # stop words only ("the", "-in", "of the"): a term that asks nothing
+        return true()
     if dialect == "sqlite":
         # Each word quoted: user text can never be read as FTS5 query syntax.
-        match = " AND ".join(f'"{word}"' for word in term.words) + ("*" if term.prefix else "")
+        match = " AND ".join(f'"{word}"' for word in indexed) + ("*" if term.prefix else "")
         found = Study.id.in_(select(text("rowid")).select_from(text("studies_fts"))
                              .where(text(f"studies_fts MATCH :fts_{name}"))
                              .params(**{f"fts_{name}": match}))
+        unsearchable = None
     elif dialect == "postgresql":
         # Words are letters and digits only, so they cannot be read as tsquery operators.
         # A one-word prefix is also taken as it is ('simple'): the English configuration
@@ -121,14 +129,21 @@ def _term_condition(dialect: str, term: Term, name: str) -> Any:
         if term.prefix and len(term.words) == 1:
             tsquery = tsquery.op("||")(func.to_tsquery("simple", query))
         found = literal_column("studies.search_vector").op("@@")(tsquery)
+        # Stop words only ("in", "the"): no lexeme to look for, and an empty tsquery
+        # matches nothing. Such a term asks nothing, as "the" does of SQLite's index.
+        unsearchable = func.numnode(tsquery) == 0
     else:
         found = and_(*(or_(Study.title.ilike(f"%{word}%"), Study.abstract.ilike(f"%{word}%"))
-                       for word in term.words))
-    if not term.phrase:
-        return found
-    # Any one character between the words: "hair count" finds "hair-count" too.
-    phrase = "_".join(term.words)
-    return and_(found, or_(Study.title.ilike(f"%{phrase}%"), Study.abstract.ilike(f"%{phrase}%")))
+                       for word in indexed))
+        unsearchable = None
+    if term.phrase:
+        # Any one character between the words: "hair count" finds "hair-count" too.
+        # Words are letters and digits: no LIKE wildcard comes from the user.
+        phrase = "_".join(term.words)
+        found = and_(found, or_(Study.title.ilike(f"%{phrase}%"),
+                                Study.abstract.ilike(f"%{phrase}%")))
+    condition = ~found if term.negated else found
+    return condition if unsearchable is None else or_(unsearchable, condition)
 
 
 def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str) -> Select[Any]:

@@ -399,6 +399,8 @@ def test_link_problems_say_what_a_link_could_not_keep() -> None:
     assert "min_level 0 is not an evidence level" in text and "max_level 9" in text
     assert "min_year 2020 is above max_year 2015" in text
     assert link_problems({"design": ["rct"], "min_year": ["2015"]}, 2001, 2026) == []
+    # a bound past the stored years on its own side changes nothing: no warning
+    assert link_problems({"min_year": ["1900"], "max_year": ["2030"]}, 2001, 2026) == []
 
 
 @pytest.mark.parametrize("params", [

@@ -359,6 +359,11 @@ def _words_of(record: dict[str, Any]) -> str:
     ("minoxidil OR platelet", lambda t: "minoxidil" in t or "platelet" in t),
     ('"hair count"', lambda t: "hair count" in t),
     ('"count hair"', lambda t: "count hair" in t),
+    ("microneedling AND NOT minoxidil",
+     lambda t: "microneedling" in t and "minoxidil" not in t),
+    ("minoxidil OR -microneedling", lambda t: "minoxidil" in t or "microneedling" not in t),
+    # stop words ask nothing of either index (PostgreSQL's empty tsquery matched nothing)
+    ("microneedling in the", lambda t: "microneedling" in t),
 ])
 def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
         loaded: Database, search: str, holds: Any) -> None:
@@ -372,7 +377,7 @@ def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
 
 
 def test_search_operators_in_lower_case_or_alone_are_words() -> None:
-    from evidence.search import Clause, Term, parse_search
+    from evidence.search import MAX_TERMS, Clause, SearchTooLong, Term, parse_search
 
     assert parse_search("hair not density") == [Clause((Term(("hair",)),)),
                                                 Clause((Term(("not",)),)),
@@ -380,5 +385,18 @@ def test_search_operators_in_lower_case_or_alone_are_words() -> None:
     assert parse_search("NOT") == [Clause((Term(("not",)),))]
     assert parse_search('"hair dens*" OR thickness NOT prp -laser') == [
         Clause((Term(("hair", "dens"), prefix=True, phrase=True), Term(("thickness",)))),
-        Clause((Term(("prp",)),), negated=True), Clause((Term(("laser",)),), negated=True)]
+        Clause((Term(("prp",), negated=True),)), Clause((Term(("laser",), negated=True),))]
+    assert parse_search("a AND NOT b") == parse_search("a NOT b") == [
+        Clause((Term(("a",)),)), Clause((Term(("b",), negated=True),))]
+    assert parse_search("a OR NOT b") == parse_search("a OR -b") == [
+        Clause((Term(("a",)), Term(("b",), negated=True)))]
     assert parse_search("( -") == []
+    with pytest.raises(SearchTooLong):
+        parse_search(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
+
+
+def test_a_search_too_long_for_one_query_is_a_clear_error(loaded: Database) -> None:
+    from evidence.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match="at most 100 terms"):
+        _records(loaded, StudyFilter(text=" ".join(f"word{i}" for i in range(1100))))

@@ -802,3 +802,28 @@ def test_a_case_report_keeps_ages_histories_and_lesions_out_of_its_numbers() -> 
 ])
 def test_the_number_enrolled_beats_the_number_who_completed(text: str, count: int) -> None:
     assert _one("Microneedling in hair loss", text, label=M).sample_size == count
+
+
+
+@pytest.mark.parametrize(("text", "design"), [
+    ("Forty men were randomized to microneedling or minoxidil. This protocol was approved by "
+     "the institutional ethics committee. Hair count increased.", "rct"),
+    ("Twelve patients with patchy alopecia areata were treated with microneedling. Half of "
+     "the lesions showed complete regrowth at 3 months.", "case_series"),
+])
+def test_finished_studies_are_not_protocols_nor_results_controls(text: str, design: str) -> None:
+    result = _one("Microneedling in hair loss", text, label=M)
+    assert result.design == design and result.outcomes
+
+
+def test_a_treatment_not_available_everywhere_is_still_an_arm() -> None:
+    trial = _one("Microneedling in androgenetic alopecia", "Thirty men received microneedling, "
+                 "which is not available in every clinic. Hair count increased.", label=M)
+    assert trial.interventions == ["microneedling"]
+
+
+def test_a_group_and_its_breakdown_are_counted_once() -> None:
+    result = _one("Microneedling in alopecia areata", "Patients (n = 40) with alopecia "
+                  "areata, women (n = 22) and men (n = 18), were treated with microneedling.",
+                  label=M)
+    assert result.sample_size == 40

@@ -7,6 +7,7 @@ the index of the sentence that stated it, so the tag keeps its provenance.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -454,7 +455,7 @@ def _first_sample(
                 if pattern is _SAMPLE_BRACKETED:
                     value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
                 elif pattern is _SAMPLE_BRACKETED_PEOPLE:
-                    value = sum(int(found["n"]) for found in gated.find_all(text))
+                    value = _joined_groups(text, list(gated.find_all(text)))
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())
                     value = sum(int(n) for n in _BRACKET_N.findall(
@@ -467,6 +468,21 @@ def _first_sample(
         if best:
             return best[1], index
     return None
+
+
+# What joins two groups counted side by side ("patients (n = 9) and controls (n = 9)"),
+# not a group and its breakdown ("Patients (n = 40) with AA, women (n = 22) and ...").
+_GROUPS_JOINED = re.compile(r"\b(?:and|versus|vs\.?|compared\s+(?:with|to))\b", _F)
+
+
+def _joined_groups(text: str, matches: Sequence[Found]) -> int:
+    """The first group's count plus each next one joined to it by "and"/"versus"."""
+    total = int(matches[0].group("n") or 0)
+    for previous, match in itertools.pairwise(matches):
+        if not _GROUPS_JOINED.search(text, previous.end(), match.start()):
+            break
+        total += int(match.group("n") or 0)
+    return total
 
 
 def single_case(sentences: Sequence[str]) -> int | None:

@@ -43,6 +43,7 @@ _CONTEXT_KEYS = (
     "avoided_before",
     "not_measured",
     "neither_measured",
+    "data_unavailable",
     "clause_break",
     "aim_statement",
     "female_participants",

@@ -279,7 +279,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 return False
             # "No adverse events were recorded" reports on safety: not_measured reads
             # only "... were not recorded" (and not "... in any patient").
-            return not doc.is_not_measured(i, hit.span)
+            return not (doc.is_not_measured(i, hit.span) or doc.in_clause_with(
+                i, hit.span, "data_unavailable", after=True, reach=_NOT_MEASURED_REACH,
+                commas=True))
         # The sentence-level answers first: the clause checks scan the sentence again.
         if primary and not doc.counted[i]:
             return False
@@ -322,6 +324,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 if reported is not None:
                     first[code] = reported
                 elif any(doc.is_not_measured(later.sentence, later.span)
+                         or doc.in_clause_with(later.sentence, later.span, "data_unavailable",
+                                               after=True, reach=_NOT_MEASURED_REACH,
+                                               commas=True)
                          for later in later_hits):
                     del first[code]  # planned, then "hair thickness data were not available"
             if design_tag is not None and design_tag.rule.startswith(_PROTOCOL_RULES):
