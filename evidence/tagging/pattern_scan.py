@@ -33,6 +33,10 @@ except ImportError:  # pragma: no cover - a platform without the wheel: substrin
 
 # Python syntax Hyperscan would read differently: "{,3}" (Hyperscan: the literal text).
 _PYTHON_ONLY = re.compile(r"\{,")
+# A character class repeated up to tens of times ("[^.;]{0,80}?") costs Hyperscan about
+# half a second to compile, in every process (two such rules doubled the start-up of an
+# import's workers): those patterns keep their substring gates and run as regexes.
+_SLOW_TO_COMPILE = re.compile(r"\]\{\d*,\d{2,}\}")
 # Longer patterns (the number patterns, which spell out every number word) take
 # Hyperscan up to half a second each to compile, in every process, and only run on
 # the few sentences that cheaper gates let through: they keep their substring tests.
@@ -60,7 +64,8 @@ class PatternScanner:
         matches an ASCII letter under IGNORECASE (Hyperscan would miss that).
         """
         if (hyperscan is None or self._frozen or len(pattern.pattern) > MAX_PATTERN_CHARS
-                or _PYTHON_ONLY.search(pattern.pattern)):
+                or _PYTHON_ONLY.search(pattern.pattern)
+                or _SLOW_TO_COMPILE.search(pattern.pattern)):
             return None
         if pattern.flags & re.IGNORECASE and any(
                 not char.isascii() and folds_to_ascii(char) for char in pattern.pattern):
