@@ -195,6 +195,13 @@ class _Document:
                                     reach=_NOT_MEASURED_REACH, commas=True)
                 or self.in_clause_with(index, span, "neither_measured", after=None, reach=0))
 
+    def is_outcome_not_measured(self, index: int, span: tuple[int, int]) -> bool:
+        """:meth:`is_not_measured`, or, for an outcome only, "... data were not available"
+        (a treatment "not available in every clinic" was still used)."""
+        return self.is_not_measured(index, span) or self.in_clause_with(
+            index, span, "data_unavailable", after=True, reach=_NOT_MEASURED_REACH,
+            commas=True)
+
     def sentence_at(self, source: str, position: int) -> int | None:
         """Index of the sentence containing ``position`` of the normalised source text."""
         if source == TITLE:
@@ -279,9 +286,7 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 return False
             # "No adverse events were recorded" reports on safety: not_measured reads
             # only "... were not recorded" (and not "... in any patient").
-            return not (doc.is_not_measured(i, hit.span) or doc.in_clause_with(
-                i, hit.span, "data_unavailable", after=True, reach=_NOT_MEASURED_REACH,
-                commas=True))
+            return not doc.is_outcome_not_measured(i, hit.span)
         # The sentence-level answers first: the clause checks scan the sentence again.
         if primary and not doc.counted[i]:
             return False
@@ -323,10 +328,7 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                                  if allowed(later, kind) and not states_aim(later)), None)
                 if reported is not None:
                     first[code] = reported
-                elif any(doc.is_not_measured(later.sentence, later.span)
-                         or doc.in_clause_with(later.sentence, later.span, "data_unavailable",
-                                               after=True, reach=_NOT_MEASURED_REACH,
-                                               commas=True)
+                elif any(doc.is_outcome_not_measured(later.sentence, later.span)
                          for later in later_hits):
                     del first[code]  # planned, then "hair thickness data were not available"
             if design_tag is not None and design_tag.rule.startswith(_PROTOCOL_RULES):
