@@ -31,7 +31,7 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
-from evidence.search import SearchTooLong, has_groups, parse_search
+from evidence.search import SearchTooLong, parse_search
 from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
@@ -357,7 +357,8 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
                       help="Full-text search, as in PubMed: every word must occur (word "
                            "forms count: \"needle\" finds \"needles\"); \"hair count\" as "
                            "a phrase; OR between two terms for either; NOT or - before a "
-                           "term to leave it out (microneedling NOT prp). End a word with * "
+                           "term to leave it out (microneedling NOT prp); parentheses "
+                           "group: microneedling (minoxidil OR prp). End a word with * "
                            "for every word it begins: microneedl*.")
         _multiselect("Design", "flt_designs", DESIGN_LABELS, "Any of the chosen designs.")
         _multiselect("Outcomes", "flt_outcomes", OUTCOME_LABELS,
@@ -387,10 +388,6 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
         except SearchTooLong as exc:
             st.warning(f"The search is not run: {exc}. Shorten it.", icon="⚠️")
             chosen = replace(chosen, text=None)
-        else:
-            if has_groups(chosen.text):
-                st.caption("Parentheses in the search are not read: OR takes the two terms "
-                           "beside it, and every other term must occur.")
     state[_FILTER_STATE] = chosen
     write_url(chosen)
     return chosen

@@ -132,8 +132,8 @@ def _filters(command: F) -> F:
         click.option("--exclude-retracted", is_flag=True, help="Leave retracted studies out."),
         click.option("--text", metavar="WORDS", callback=_words,
                      help="Full-text search in title and abstract: every word, stemmed; "
-                          "\"a phrase\", OR, NOT or -word as in PubMed; word* for every "
-                          "word it begins."),
+                          "\"a phrase\", OR, NOT or -word and (groups) as in PubMed; "
+                          "word* for every word it begins."),
     ]
     for option in reversed(options):
         command = option(command)

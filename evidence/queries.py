@@ -10,9 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, false, func, literal_column, or_, select, text, true
+from sqlalchemy import Select, and_, false, func, literal_column, not_, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from evidence.errors import EvidenceError
@@ -33,7 +34,7 @@ from evidence.models import (
     TagRow,
     TrialIdRow,
 )
-from evidence.search import STOP_WORDS, SearchTooLong, Term, parse_search
+from evidence.search import STOP_WORDS, AllOf, Not, Search, SearchTooLong, Term, parse_search
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,33 +86,47 @@ class StudyFilter:
 
 def _text_condition(dialect: str, words: str) -> Any:
     """Studies whose title or abstract answer the search (:mod:`evidence.search`: every
-    word, "phrases", OR, NOT or -, word*), stemmed as the full-text index stems them.
-    A text with no word in it ("(") matches no study rather than being dropped, which
-    would show them all. A search past :data:`evidence.search.MAX_TERMS` terms is an
-    :class:`EvidenceError`."""
+    word, "phrases", OR, NOT or -, word*, parentheses), stemmed as the full-text index
+    stems them. A text with no word in it ("(") matches no study rather than being
+    dropped, which would show them all. A search past the bounds of
+    :mod:`evidence.search` is an :class:`EvidenceError`."""
     try:
-        clauses = parse_search(words)
+        search = parse_search(words)
     except SearchTooLong as exc:
         raise EvidenceError(f"search {words[:40]!r}...: {exc}") from exc
-    if not clauses:
+    if search is None:
         return false()
-    return and_(*(or_(*(_term_condition(dialect, term, f"{number}_{alternative}")
-                        for alternative, term in enumerate(clause.terms)))
-                  for number, clause in enumerate(clauses)))
+    condition = _search_condition(dialect, search, count(1))
+    return true() if condition is None else condition
 
 
-def _term_condition(dialect: str, term: Term, name: str) -> Any:
+def _search_condition(dialect: str, search: Search, names: Iterator[int]) -> Any | None:
+    """The condition of one node of a search; ``None`` for a part that asks nothing
+    (stop words only, "the"), which its AND or OR leaves out, and its NOT with it."""
+    if isinstance(search, Term):
+        return _term_condition(dialect, search, str(next(names)))
+    if isinstance(search, Not):
+        inner = _search_condition(dialect, search.part, names)
+        return None if inner is None else not_(inner)
+    parts = [part for part in (_search_condition(dialect, p, names) for p in search.parts)
+             if part is not None]
+    if not parts:
+        return None
+    return (and_ if isinstance(search, AllOf) else or_)(*parts)
+
+
+def _term_condition(dialect: str, term: Term, name: str) -> Any | None:
     """A study with every word of ``term`` (stemmed, through the full-text index) and,
     for a phrase, the words together as written in its title or abstract (the indexes
-    keep no word positions, migration 0007, so the phrase is read in the text); or,
-    for a negated term, a study without it."""
+    keep no word positions, migration 0007, so the phrase is read in the text).
+    ``None`` for stop words only, which ask nothing of either index."""
     # What the index is asked for: PostgreSQL's own English configuration drops stop words;
     # elsewhere they are left out here, the same words ("the", "in"), so both agree.
     indexed = [word for position, word in enumerate(term.words)
                if word.lower() not in STOP_WORDS
                or (term.prefix and position == len(term.words) - 1)]
     if not indexed:  # stop words only ("the", "-in", "of the"): a term that asks nothing
-        return true()
+        return None
     if dialect == "sqlite":
         # Each word quoted: user text can never be read as FTS5 query syntax.
         match = " AND ".join(f'"{word}"' for word in indexed) + ("*" if term.prefix else "")
@@ -142,8 +157,7 @@ def _term_condition(dialect: str, term: Term, name: str) -> Any:
         phrase = "_".join(term.words)
         found = and_(found, or_(Study.title.ilike(f"%{phrase}%"),
                                 Study.abstract.ilike(f"%{phrase}%")))
-    condition = ~found if term.negated else found
-    return condition if unsearchable is None else or_(unsearchable, condition)
+    return found if unsearchable is None else or_(unsearchable, found)
 
 
 def apply_filter(statement: Select[Any], study_filter: StudyFilter, dialect: str) -> Select[Any]:

@@ -3,13 +3,15 @@
 Words must all occur (stemmed, as the full-text index stems them); ``"a phrase"``
 must occur as written; ``OR`` between two terms takes either; ``NOT`` (or ``-``)
 before a term leaves out the studies that have it; ``AND`` is the default and may
-be written; ``word*`` is every word it begins. Operators are upper case, as in
-PubMed: ``not`` and ``or`` are words. Parentheses are not read (:func:`has_groups`
-lets the caller say so): ``OR`` joins the two terms beside it.
+be written; ``word*`` is every word it begins; parentheses group
+(``(minoxidil OR finasteride) AND NOT prp``, ``-(laser OR led)``). Operators are
+upper case, as in PubMed: ``not`` and ``or`` are words. Without parentheses ``OR``
+joins the two terms beside it ("hair density OR thickness" is hair, and density or
+thickness), so a search written before groups were read finds what it found then.
 
-Pure: the result is a list of clauses that :mod:`evidence.queries` turns into
-SQLite FTS5 or PostgreSQL tsquery conditions, so no user text is ever read as
-query syntax by either database.
+Pure: the result is a tree of :class:`Term`, :class:`AllOf`, :class:`AnyOf` and
+:class:`Not` that :mod:`evidence.queries` turns into SQLite FTS5 or PostgreSQL
+tsquery conditions, so no user text is ever read as query syntax by either database.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["MAX_TERMS", "STOP_WORDS", "Clause", "SearchTooLong", "Term", "has_groups",
-           "parse_search"]
+__all__ = ["MAX_DEPTH", "MAX_TERMS", "STOP_WORDS", "AllOf", "AnyOf", "Not", "Search",
+           "SearchTooLong", "Term", "parse_search"]
 
 #: The most terms one search may hold: each is one condition in SQL, and SQLite's
 #: expression depth is bounded (a pasted abstract of 1,000 words would exceed it).
 MAX_TERMS: Final = 100
+#: The deepest nesting of parentheses read, for the same bound.
+MAX_DEPTH: Final = 20
 
 #: The English stop words of PostgreSQL's ``english`` text-search configuration (the
 #: Snowball list): its index holds none of them, so SQLite's search leaves them out
@@ -45,91 +49,187 @@ STOP_WORDS: Final = frozenset({
 
 # Letters and digits only: a word can never carry query syntax into FTS5 or tsquery.
 _WORD: Final = re.compile(r"[^\W_]+")
-# A quoted phrase (a missing closing quote ends it at the end of the text), or a run
-# of anything else but white space and quotes; a "-" before it negates it.
-_TOKEN: Final = re.compile(r'(?P<minus>-?)(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
+# A parenthesis; a quoted phrase (a missing closing quote ends it at the end of the
+# text); or a run of anything else but white space, quotes and parentheses. A "-"
+# before a phrase, a run or an opening parenthesis negates it.
+_TOKEN: Final = re.compile(
+    r'(?P<close>\))|(?P<minus>-?)(?:(?P<open>\()|"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"()]+))')
 _OPERATORS: Final = frozenset({"AND", "OR", "NOT"})
 
 
 class SearchTooLong(ValueError):
-    """A search of more than :data:`MAX_TERMS` terms."""
+    """A search of more than :data:`MAX_TERMS` terms or :data:`MAX_DEPTH` nested groups."""
 
 
 @dataclass(frozen=True, slots=True)
 class Term:
     """Words that must all occur; a ``phrase`` ("hair count", quoted) together and in
-    order. A hyphenated word ("platelet-rich") is its words, anywhere. ``negated``:
-    the study must not have it."""
+    order. A hyphenated word ("platelet-rich") is its words, anywhere."""
 
     words: tuple[str, ...]
     prefix: bool = False  # the last word is a prefix ("microneedl*")
     phrase: bool = False
-    negated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class Clause:
-    """Any one of ``terms`` (OR)."""
+class AllOf:
+    """Every one of ``parts`` (AND)."""
 
-    terms: tuple[Term, ...]
-
-
-def has_groups(text: str) -> bool:
-    """Whether the search holds parentheses, which are not read as grouping."""
-    return "(" in text or ")" in text
+    parts: tuple[Search, ...]
 
 
-def _term(text: str, *, quoted: bool, negated: bool) -> Term | None:
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Any one of ``parts`` (OR)."""
+
+    parts: tuple[Search, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """Studies without ``part`` (NOT, or "-" before a term or a group)."""
+
+    part: Search
+
+
+Search = Term | AllOf | AnyOf | Not
+
+
+def _term(text: str, *, quoted: bool) -> Term | None:
     words = tuple(_WORD.findall(text))
     if not words:
         return None
-    return Term(words, prefix=text.rstrip().endswith("*"), phrase=quoted and len(words) > 1,
-                negated=negated)
+    return Term(words, prefix=text.rstrip().endswith("*"), phrase=quoted and len(words) > 1)
 
 
-def parse_search(text: str) -> list[Clause]:
-    """The clauses of a search, all of which a study must satisfy; [] when the text
-    holds no word ("(" or "-"), which callers read as "matches no study".
+def _negated(node: Search | None, negate: bool = True) -> Search | None:
+    if node is None or not negate:
+        return node
+    return node.part if isinstance(node, Not) else Not(node)
+
+
+def _joined(kind: type[AllOf] | type[AnyOf], parts: list[Search | None]) -> Search | None:
+    """``parts`` under one AND or OR, nested ones of the same kind flattened; ``None``
+    (an empty group, "()") is left out."""
+    flat: list[Search] = []
+    for part in parts:
+        if isinstance(part, kind):
+            flat.extend(part.parts)
+        elif part is not None:
+            flat.append(part)
+    if not flat:
+        return None
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+# A token after reading: "(" or ")" (negated: "-("), an operator, or a term (negated: "-a").
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # "(", ")", "AND", "OR", "NOT" or "term"
+    term: Term | None = None
+    negated: bool = False
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The tokens of ``text``, with every operator that has nothing to act on read as
+    the word it is ("NOT" alone searches for "not"; "a OR" for a and "or")."""
+    read: list[_Token] = []
+    for match in _TOKEN.finditer(text):
+        minus = bool(match.group("minus"))
+        if match.group("close"):
+            read.append(_Token(")"))
+        elif match.group("open"):
+            read.append(_Token("(", negated=minus))
+        elif (bare := match.group("bare")) in _OPERATORS and not minus:
+            read.append(_Token(bare, Term((bare.lower(),))))
+        else:
+            phrase = match.group("phrase")
+            term = _term(phrase if phrase is not None else bare or "", quoted=phrase is not None)
+            if term is not None:
+                read.append(_Token("term", term, negated=minus))
+    tokens: list[_Token] = []
+    for index, token in enumerate(read):
+        if token.kind in _OPERATORS:
+            following = read[index + 1].kind if index + 1 < len(read) else ")"
+            operand_follows = following != ")"
+            operand_before = bool(tokens) and tokens[-1].kind in ("term", ")")
+            if not operand_follows or (token.kind != "NOT" and not operand_before):
+                token = _Token("term", token.term)
+        tokens.append(token)
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the tokens: a sequence of OR-chains, each part of which
+    may be preceded by NOT; AND is the default between them."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.at = 0
+        self.depth = 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.at].kind if self.at < len(self.tokens) else None
+
+    def every(self) -> Search | None:
+        """Until the end or the ")" closing the group being read."""
+        parts: list[Search | None] = []
+        while (kind := self._peek()) not in (None, ")"):
+            if kind in ("AND", "OR"):  # "AND" is the default; an "OR" here joins nothing
+                self.at += 1
+                continue
+            parts.append(self.either())
+        return _joined(AllOf, parts)
+
+    def either(self) -> Search | None:
+        alternatives = [self.unary()]
+        while self._peek() == "OR":
+            self.at += 1
+            alternatives.append(self.unary())
+        return _joined(AnyOf, alternatives)
+
+    def unary(self) -> Search | None:
+        negate = False
+        while self._peek() == "NOT":
+            self.at += 1
+            negate = not negate
+        return _negated(self.atom(), negate)
+
+    def atom(self) -> Search | None:
+        if self._peek() in (None, ")"):  # "a OR" cut short by a closing parenthesis
+            return None
+        token = self.tokens[self.at]
+        self.at += 1
+        if token.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SearchTooLong(f"a search may nest at most {MAX_DEPTH} groups")
+            group = self.every()
+            self.depth -= 1
+            if self._peek() == ")":
+                self.at += 1
+            return _negated(group, token.negated)
+        return _negated(token.term, token.negated)
+
+    def search(self) -> Search | None:
+        """The whole search; a ")" that closes no group is passed over."""
+        parts: list[Search | None] = []
+        while self._peek() is not None:
+            parts.append(self.every())
+            if self._peek() == ")":
+                self.at += 1
+        return _joined(AllOf, parts)
+
+
+def parse_search(text: str) -> Search | None:
+    """What a study must satisfy to answer ``text``; ``None`` when the text holds no
+    word ("(" or "-"), which callers read as "matches no study".
 
     An operator with nothing to act on is a word: "NOT" alone searches for "not".
-    Raises :class:`SearchTooLong` past :data:`MAX_TERMS` terms.
+    A missing ")" closes its group at the end. Raises :class:`SearchTooLong` past
+    :data:`MAX_TERMS` terms or :data:`MAX_DEPTH` nested groups.
     """
-    # (operator, the term it is as a word) or ("", term)
-    items: list[tuple[str, Term]] = []
-    for match in _TOKEN.finditer(text):
-        phrase, bare = match.group("phrase"), match.group("bare")
-        if bare in _OPERATORS and not match.group("minus"):
-            items.append((bare, Term((bare.lower(),))))
-            continue
-        term = _term(phrase if phrase is not None else bare or "", quoted=phrase is not None,
-                     negated=bool(match.group("minus")))
-        if term is not None:
-            items.append(("", term))
-
-    def term_follows(index: int) -> bool:
-        """A term comes next, perhaps after NOT: "AND NOT prp", "OR NOT prp"."""
-        rest = [operator for operator, _ in items[index + 1:index + 3]]
-        return bool(rest) and (rest[0] == "" or (rest[0] == "NOT" and rest[1:] == [""]))
-
-    clauses: list[Clause] = []
-    negate_next = join_next = False
-    for index, (operator, term) in enumerate(items):
-        if operator == "AND" and clauses and term_follows(index):
-            continue  # the default
-        if operator == "NOT" and index + 1 < len(items) and items[index + 1][0] == "":
-            negate_next = True
-            continue
-        if operator == "OR" and clauses and term_follows(index):
-            join_next = True
-            continue
-        if negate_next:
-            term = Term(term.words, term.prefix, term.phrase, negated=True)
-            negate_next = False
-        if join_next:
-            clauses.append(Clause((*clauses.pop().terms, term)))
-            join_next = False
-        else:
-            clauses.append(Clause((term,)))
-    if sum(len(clause.terms) for clause in clauses) > MAX_TERMS:
+    tokens = _tokens(text)
+    if sum(token.kind == "term" for token in tokens) > MAX_TERMS:
         raise SearchTooLong(f"a search may hold at most {MAX_TERMS} terms")
-    return clauses
+    return _Parser(tokens).search()

@@ -184,6 +184,17 @@ def test_filters_narrow_the_table_and_go_in_the_url(loaded_url: str) -> None:
     assert "intervention" not in at.query_params
 
 
+def test_the_search_box_reads_groups_and_keeps_them_in_the_url(loaded_url: str) -> None:
+    at = _app("studies")
+    at.text_input(key="flt_text").input("(meta-analysis OR trial) minoxidil").run()
+    assert not at.exception, at.exception
+    assert set(_table_pmids(at)) == {"90000001", "91000001"}
+    assert _param(at, "text") == ["(meta-analysis OR trial) minoxidil"]
+    at.text_input(key="flt_text").input("minoxidil -(meta-analysis OR trial)").run()
+    assert _table_pmids(at) == ["90000011"]
+    assert not [w for w in at.warning if "search" in w.value.lower()]
+
+
 def test_exclude_retracted_and_design_filters(loaded_url: str) -> None:
     at = _app("studies")
     at.checkbox(key="flt_exclude_retracted").check().run()

@@ -364,6 +364,19 @@ def _words_of(record: dict[str, Any]) -> str:
     ("minoxidil OR -microneedling", lambda t: "minoxidil" in t or "microneedling" not in t),
     # stop words ask nothing of either index (PostgreSQL's empty tsquery matched nothing)
     ("microneedling in the", lambda t: "microneedling" in t),
+    # parentheses group, and "-" or NOT before a group leaves it out
+    ("(minoxidil OR platelet) microneedling",
+     lambda t: ("minoxidil" in t or "platelet" in t) and "microneedling" in t),
+    ("(microneedling AND minoxidil) OR platelet",
+     lambda t: ("microneedling" in t and "minoxidil" in t) or "platelet" in t),
+    ("NOT (minoxidil OR platelet)", lambda t: "minoxidil" not in t and "platelet" not in t),
+    ("microneedling -(minoxidil platelet)",
+     lambda t: "microneedling" in t and not ("minoxidil" in t and "platelet" in t)),
+    ("microneedling AND (minoxidil OR NOT (platelet OR finasteride))",
+     lambda t: "microneedling" in t
+     and ("minoxidil" in t or not ("platelet" in t or "finasteride" in t))),
+    # a part of stop words only is left out of its OR, not read as "any study"
+    ("minoxidil OR the", lambda t: "minoxidil" in t),
 ])
 def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
         loaded: Database, search: str, holds: Any) -> None:
@@ -377,22 +390,45 @@ def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
 
 
 def test_search_operators_in_lower_case_or_alone_are_words() -> None:
-    from evidence.search import MAX_TERMS, Clause, SearchTooLong, Term, parse_search
+    from evidence.search import MAX_TERMS, AllOf, AnyOf, Not, SearchTooLong, Term, parse_search
 
-    assert parse_search("hair not density") == [Clause((Term(("hair",)),)),
-                                                Clause((Term(("not",)),)),
-                                                Clause((Term(("density",)),))]
-    assert parse_search("NOT") == [Clause((Term(("not",)),))]
-    assert parse_search('"hair dens*" OR thickness NOT prp -laser') == [
-        Clause((Term(("hair", "dens"), prefix=True, phrase=True), Term(("thickness",)))),
-        Clause((Term(("prp",), negated=True),)), Clause((Term(("laser",), negated=True),))]
-    assert parse_search("a AND NOT b") == parse_search("a NOT b") == [
-        Clause((Term(("a",)),)), Clause((Term(("b",), negated=True),))]
-    assert parse_search("a OR NOT b") == parse_search("a OR -b") == [
-        Clause((Term(("a",)), Term(("b",), negated=True)))]
-    assert parse_search("( -") == []
+    hair, density, a, b = Term(("hair",)), Term(("density",)), Term(("a",)), Term(("b",))
+    assert parse_search("hair not density") == AllOf((hair, Term(("not",)), density))
+    assert parse_search("NOT") == Term(("not",))
+    assert parse_search("a OR") == AllOf((a, Term(("or",))))
+    assert parse_search('"hair dens*" OR thickness NOT prp -laser') == AllOf((
+        AnyOf((Term(("hair", "dens"), prefix=True, phrase=True), Term(("thickness",)))),
+        Not(Term(("prp",))), Not(Term(("laser",)))))
+    assert parse_search("a AND NOT b") == parse_search("a NOT b") == AllOf((a, Not(b)))
+    assert parse_search("a OR NOT b") == parse_search("a OR -b") == AnyOf((a, Not(b)))
+    assert parse_search("( -") is None
     with pytest.raises(SearchTooLong):
         parse_search(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
+
+
+def test_search_parentheses_group_as_in_pubmed() -> None:
+    from evidence.search import MAX_DEPTH, AllOf, AnyOf, Not, SearchTooLong, Term, parse_search
+
+    a, b, c, d = (Term((word,)) for word in "abcd")
+    # Without them OR joins the two terms beside it; with them, the group.
+    assert parse_search("a b OR c") == AllOf((a, AnyOf((b, c))))
+    assert parse_search("(a b) OR c") == AnyOf((AllOf((a, b)), c))
+    assert parse_search("a AND (b OR c) NOT (c OR d)") == AllOf(
+        (a, AnyOf((b, c)), Not(AnyOf((c, d)))))
+    assert parse_search("-(a OR b)") == parse_search("NOT (a OR b)") == Not(AnyOf((a, b)))
+    assert parse_search("NOT NOT a") == parse_search("-(-a)") == a
+    assert parse_search("((a OR (b OR c)))") == AnyOf((a, b, c))
+    # A missing ")" closes at the end; one that closes nothing is passed over; an empty
+    # group is nothing, and an operator with nothing after it is a word.
+    assert parse_search("(a OR b") == AnyOf((a, b))
+    assert parse_search("a) b") == AllOf((a, b))
+    assert parse_search("a OR ()") == a
+    assert parse_search("(a OR) b") == AllOf((a, Term(("or",)), b))
+    assert parse_search("()") is None
+    assert parse_search('"a (b)" (c') == AllOf((Term(("a", "b"), phrase=True), c))
+    assert parse_search("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH) == a
+    with pytest.raises(SearchTooLong, match="nest"):
+        parse_search("(" * (MAX_DEPTH + 1) + "a")
 
 
 def test_a_search_too_long_for_one_query_is_a_clear_error(loaded: Database) -> None:
