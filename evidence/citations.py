@@ -77,8 +77,11 @@ _COLLECTIVE_WORDS: Final = frozenset({
 })
 
 _ISO_DATE_RE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-# What NLM's catalogue adds to a journal's name: " : subtitle", " = parallel title".
+# What NLM's catalogue adds to a journal's name: " : subtitle", " = parallel title",
+# and a closing qualifier that tells journals of one name apart by place or year,
+# "(London, England)", "(San Diego, Calif. : 1997)", which the journal does not print.
 _CATALOGUE_ADDITION_RE: Final = re.compile(r"\s+[:=]\s+")
+_CATALOGUE_QUALIFIER_RE: Final = re.compile(r"\s*\([^()]*\)\s*$")
 _PAGE_RANGE_RE: Final = re.compile(r"^([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)$")
 
 # Variables citeproc-py knows; anything else makes it warn, so we do not pass it.
@@ -234,11 +237,19 @@ def apa_title(record: Mapping[str, Any]) -> str:
 
 def journal_name(catalogue_title: str | None) -> str | None:
     """The journal's name as it prints it, from NLM's catalogue title, which may add a
-    subtitle or a parallel title: "Journal of Visualized Experiments : JoVE",
-    "Kardiochirurgia i Torakochirurgia Polska = Polish Journal of ..."."""
+    subtitle, a parallel title or a qualifier: "Journal of Visualized Experiments :
+    JoVE", "Kardiochirurgia i Torakochirurgia Polska = Polish Journal of ...",
+    "Lancet (London, England)". A " : " inside the qualifier ("(San Diego, Calif. :
+    1997)") is not a subtitle."""
     if not catalogue_title:
         return catalogue_title
-    return _CATALOGUE_ADDITION_RE.split(catalogue_title, maxsplit=1)[0].strip() or catalogue_title
+    name = catalogue_title
+    for addition in _CATALOGUE_ADDITION_RE.finditer(catalogue_title):
+        before = catalogue_title[:addition.start()]
+        if before.count("(") == before.count(")"):
+            name = before
+            break
+    return _CATALOGUE_QUALIFIER_RE.sub("", name).strip() or catalogue_title
 
 
 def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -370,6 +370,11 @@ def test_the_rules_hold_for_a_title_with_a_no_break_space(style: str) -> None:
      "Kardiochirurgia i torakochirurgia polska"),
     ("The Lancet. HIV", "The Lancet. HIV"),
     ("Skin appendage disorders", "Skin appendage disorders"),
+    ("Lancet (London, England)", "Lancet"),
+    ("Dermatology (Basel, Switzerland)", "Dermatology"),
+    ("Journal of magnetic resonance (San Diego, Calif. : 1997)", "Journal of magnetic resonance"),
+    ("Journal of X (Oxford, England) : official journal of the Y", "Journal of X"),
+    ("(Unbalanced", "(Unbalanced"),
 ])
 def test_a_citation_names_the_journal_as_it_prints_itself(catalogue: str, printed: str) -> None:
     assert to_csl_json({"pmid": "1", "title": "T", "journal": catalogue})[
