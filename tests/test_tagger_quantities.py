@@ -48,6 +48,15 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     # survivors are people
     ("Eleven breast cancer survivors with persistent chemotherapy-induced alopecia were "
      "treated with microneedling.", 11),
+    # the count after what the people have, whatever the verb; square brackets too
+    ("Patients with androgenetic alopecia (n = 36) underwent dermaroller microneedling for "
+     "10 sessions.", 36),
+    ("Men with AGA (n = 20) used a home-use dermaroller daily together with minoxidil.", 20),
+    ("Women with female pattern hair loss [n = 24] received three sessions of PRP with "
+     "microneedling.", 24),
+    # one group told by sex
+    ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
+     "microneedling.", 40),
 ])
 def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> None:
     result = tagged(sentence)
@@ -72,6 +81,14 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     # ... but not over the number randomized
     (("Fifty-two patients completed the study.", "Sixty patients were randomized."), 60),
     (("Forty patients were randomized and 3 withdrew before the first session.",), 40),
+    (("Forty women with FPHL were randomly assigned to microneedling or minoxidil.",
+      "Thirty-six patients completed the study."), 40),
+    # the arms' counts after people already counted
+    (("In this cohort, 70 patients with androgenetic alopecia chose PRP with microneedling "
+      "(n = 38) or PRP alone (n = 32).",), 70),
+    # cases others reported
+    (("Forty men with AGA had microneedling.",
+      "Only 15 cases of this association have been reported in the literature."), 40),
 ])
 def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | None) -> None:
     assert tagged(*sentences).sample_size == count
@@ -86,6 +103,8 @@ def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | Non
     ("Hair counts at wk 26 favoured microneedling.", 26),
     ("Patients were followed up at 3 months and 2 years.", 104),
     ("Hair density was assessed at 6 months and 12 weeks.", 26),
+    # the trial's own length
+    ("We conducted a 24-week, randomized, investigator-blinded trial in 40 men.", 24),
 ])
 def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
     result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)
@@ -120,6 +139,9 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients received 6 sessions of radiofrequency microneedling.", 6),
     ("Twenty patients were randomized to 6 sessions of fractional laser or microneedling.", 6),
     ("Twenty patients received six sessions of treatment with microneedling.", 6),
+    # each procedure its own count
+    ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
+    ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),
 ])
 def test_sessions_are_needling_sessions(sentence: str, count: int | None) -> None:
     result = tagged(sentence)
@@ -170,6 +192,9 @@ def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
     ("Twenty men were treated with microneedling; the needles were 2 mm apart.", None),
     # a comparison is not the depth used
     ("Needles up to 2.5 mm long were avoided; the depth used was 1 mm in 20 men.", (1.0, 1.0)),
+    # the device written in two words
+    ("Forty-two women had six microneedling sessions with a 0.6-mm derma roller.", (0.6, 0.6)),
+    ("Ten patients were treated with a derma stamp (1.5 mm) and triamcinolone.", (1.5, 1.5)),
 ])
 def test_needle_depth_hard_negatives(sentence: str, depth: tuple[float, float] | None) -> None:
     assert tagged(sentence).needle_depth_mm == depth

@@ -125,7 +125,6 @@ def test_prior_failed_treatment_is_not_an_arm() -> None:
         (["Journal Article", "Randomized Controlled Trial"], [], "rct", 2),
         (["Meta-Analysis", "Systematic Review", "Review"], [], "meta_analysis", 1),
         (["Systematic Review", "Review"], [], "systematic_review", 1),
-        (["Case Reports"], ["Humans"], "case_report", 4),
         (["Review"], [], "narrative_review", 5),
         (["Journal Article"], ["Animals", "Mice"], "preclinical", 5),
     ],
@@ -143,6 +142,82 @@ def test_publication_type_and_mesh_decide_design(
     design_tag = next(t for t in result.tags if t.kind == "design")
     assert design_tag.source in ("publication_type", "mesh")
     assert design_tag.sentence in types + mesh
+
+
+@pytest.mark.parametrize(("types", "title", "text", "design"), [
+    # PubMed types many systematic reviews "Review" only: the title or the record's own
+    # account of its search says more; another review's meta-analysis does not.
+    (["Review"], "Microneedling for alopecia: a systematic review and meta-analysis",
+     "Fifteen trials were pooled.", "meta_analysis"),
+    (["Review"], "Microneedling in alopecia areata",
+     "We systematically searched MEDLINE and Embase following PRISMA guidelines.",
+     "systematic_review"),
+    (["Review"], "Microneedling in alopecia areata",
+     "A recent meta-analysis found microneedling effective. We discuss its mechanisms.",
+     "narrative_review"),
+    # TAGS.md: a case report is one to three patients.
+    (["Case Reports"], "Microneedling with PRP in alopecia areata",
+     "We report five patients with patchy alopecia areata treated with microneedling.",
+     "case_series"),
+    (["Case Reports"], "Microneedling in alopecia areata",
+     "A 34-year-old woman had microneedling. Only 15 cases have been reported so far.",
+     "case_report"),
+])
+def test_the_records_own_text_refines_a_review_or_case_report_type(
+        types: list[str], title: str, text: str, design: str) -> None:
+    result = tag_article(article(title, (None, text), types=types))
+    assert result.design == design
+    if design != "case_report":
+        assert result.sample_size != 15
+
+
+def test_an_outcome_we_did_not_measure_is_not_an_outcome() -> None:
+    result = tag_article(article(
+        "Microneedling with minoxidil in male androgenetic alopecia",
+        (None, "Twenty-five men with AGA received microneedling with minoxidil for 6 sessions. "
+               "Hair density increased from 120 to 146 hairs/cm2 at 12 weeks. We did not "
+               "measure hair thickness, and patient satisfaction was not recorded.")))
+    assert result.outcomes == ["hair_density"]
+
+
+def test_a_treatment_that_failed_before_is_not_an_arm() -> None:
+    result = tag_article(article(
+        "Microneedling in minoxidil non-responders",
+        (None, "Fourteen patients with AGA received 10 weekly microneedling sessions. Hair "
+               "count increased in 9 of 14 at week 12.")))
+    assert result.interventions == ["microneedling"]
+    # the condition itself stays: "alopecia areata resistant to steroids" is what is studied
+    resistant = tag_article(article(
+        "Microneedling for alopecia areata resistant to intralesional steroids",
+        (None, "Ten patients were treated with microneedling.")))
+    assert resistant.conditions == ["alopecia_areata"]
+    assert "corticosteroid" not in resistant.interventions
+
+
+def test_arms_without_randomization_are_a_controlled_trial() -> None:
+    result = tag_article(article(
+        "Microneedling with stem cell conditioned media in AGA",
+        (None, "Thirty patients were enrolled (15 in each group) and treated with microneedling "
+               "plus conditioned medium or microneedling plus normal saline.")))
+    assert (result.design, result.sample_size) == ("controlled_trial", 30)
+
+
+@pytest.mark.parametrize(("sentence", "outcomes"), [
+    ("Improvement on global photographs at 6 months was more frequent with the combination.",
+     ["global_assessment"]),
+    ("Hair regrowth was graded on a quartile scale by two blinded dermatologists, and "
+     "patients rated their improvement on a visual analogue scale.",
+     ["global_assessment", "patient_assessment"]),
+    # photographs taken are not yet an assessment
+    ("Global photographs were taken at baseline and at the end of the study.", []),
+])
+def test_graded_photographs_and_patients_ratings_are_outcomes(
+        sentence: str, outcomes: list[str]) -> None:
+    result = tag_article(article(
+        "Microneedling with PRP in androgenetic alopecia",
+        (None, "Twenty-four patients with AGA underwent six sessions of microneedling. "
+               + sentence)))
+    assert result.outcomes == outcomes
 
 
 def test_animals_with_humans_is_not_preclinical() -> None:

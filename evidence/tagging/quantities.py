@@ -41,7 +41,9 @@ _PEOPLE = (
     rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,4}}?(?:{_ANIMALS})\b)"
     r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?|survivors?)\b(?!-)"
 )
-_ENROLLED = r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered)"
+# "Forty women ... were randomly assigned" enrolled forty, as "were randomized" does.
+_ENROLLED = (r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered"
+             r"|randomly\s+(?:assigned|allocated)|(?:assigned|allocated)\s+(?:at\s+random|randomly))")
 
 # Tier 1: the sentence says the people were enrolled, or gives a total.
 # Two groups counted apart, both enrolled: "Thirty-two patients treated with X were
@@ -134,11 +136,21 @@ _SAMPLE_BRACKETED_AFTER = re.compile(
     _F,
 )
 # Tier 1a, where no sentence says more: "Patients (n = 40) with patchy alopecia areata
-# were treated": the count right after a people word is theirs, whatever verb follows;
-# each such group of the sentence adds up ("patients (n = 9) and controls (n = 9)"), not
-# the arms' ("to microneedling (n = 20) or minoxidil (n = 20)").
+# were treated", "Men with AGA (n = 20) used ...": the count right after a people word,
+# or after what they have, is theirs, whatever verb follows; each such group of the
+# sentence adds up ("patients (n = 9) and controls (n = 9)"), not the arms' ("to
+# microneedling (n = 20) or minoxidil (n = 20)", "patients with AGA treated with
+# microneedling (n = 20)": no treatment word in what they have). Square brackets too.
+_WHAT_THEY_HAVE = (
+    r"(?P<have>\s+(?:with|having)(?:\s+(?!(?:treated|treatment|received|receiving|underwent"
+    r"|undergoing|randomi[sz]ed|allocated|assigned|versus|vs|plus|using|used|given)\b)"
+    r"[^\s.;,\d()\[\]]+){1,10}?)?")
 _SAMPLE_BRACKETED_PEOPLE = re.compile(
-    rf"\b(?:{_PEOPLE}|controls?\b)\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)", _F)
+    rf"\b(?:{_PEOPLE}|controls?\b){_WHAT_THEY_HAVE}\s*[(\[]\s*n\s*=\s*(?P<n>\d+)\s*[)\]]",
+    _F)
+# People already counted by a number before them: a bracket after what they have is
+# then an arm's count.
+_COUNTED_RIGHT_BEFORE = re.compile(rf"{_NUM}\s+{_MOD}{{0,3}}$", _F)
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
@@ -154,8 +166,17 @@ _NOT_ENROLLED_AFTER = re.compile(
     r"|withdrawn|lost to follow-?up|discontinued)\b",
     _F,
 )
+# ... nor those others reported: "Only 15 cases of this association have been reported",
+# "30 patients described in the literature".
+_REPORTED_ELSEWHERE_AFTER = re.compile(
+    r"[^.;]{0,60}?\b(?:have|has|had)\s+(?:previously\s+|so\s+far\s+|ever\s+)?been"
+    r"\s+(?:reported|described|published)\b|[^.;]{0,40}?\b(?:reported|described|published)"
+    r"\s+(?:so\s+far\s+|to\s+date\s+)?in\s+the\s+literature\b", _F)
 # Tier 2: a number of people anywhere in a counted sentence ("Hundred cases of AGA").
-_SAMPLE_WEAK = re.compile(rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}", _F)
+# "22 men and 18 women": one group by sex, counted whole.
+_SAMPLE_WEAK = re.compile(
+    rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}(?:(?:men|women|males|females|boys|girls)\s+and\s+"
+    rf"(?P<m>{_NUM})\s+{_MOD}{{0,2}}(?:men|women|males|females|boys|girls)\b|{_PEOPLE})", _F)
 # A case report that never writes a number: "a 59-year-old woman", "a case of".
 _SINGLE_CASE = re.compile(
     r"\b(?:a|an|one)\s+(?:\d+[- ]year[- ]old\b|case of\b|(?:[\w-]+\s+){0,2}?"
@@ -195,7 +216,11 @@ _OTHER_PROCEDURE = re.compile(
 )
 _NEEDLING = re.compile(r"needl|\brol(?:l|ing)|\bpens?\b|dermapen|stamp|\bmn\b", _F)
 _SESSIONS_OF = re.compile(r"\s+of\s+(?P<what>(?:[^\s,;:().]+\s*){1,8})", _F)
-_PHRASE_END = re.compile(r"\b(?:alone|while|whereas)\b", _F)
+# The phrase ends before the sessions of the next procedure: "3 sessions of PRP and 6
+# sessions of microneedling" are three of PRP.
+_PHRASE_END = re.compile(
+    r"\b(?:alone|while|whereas)\b|\band\s+(?=\S+\s+(?:[\w-]+\s+){0,2}?(?:sessions|sittings)\b)",
+    _F)
 # "2 sessions per month", "3 sessions a week": a rate, not how many sessions there were
 # ("sessions a month apart" is their spacing, and the count stands).
 _SESSION_RATE_AFTER = re.compile(
@@ -206,15 +231,17 @@ _DEPTH_CUE_BEFORE = re.compile(
     rf"\b(?:depths?|lengths?|penetration|deep)\b(?P<gap>[^;]{{0,40}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
-# "The dermapen was set at 1.5 mm", "dermaroller microneedling (1.5 mm)".
+# "The dermapen was set at 1.5 mm", "dermaroller microneedling (1.5 mm)", "a derma stamp
+# (1.5 mm)".
 _DEPTH_DEVICE_BEFORE = re.compile(
-    rf"\b(?:derma-?rollers?|derma-?pens?|micro-?needl\w*|needles?|rollers?|pens?)\b"
+    rf"\b(?:derma[\s-]?(?:rollers?|pens?|stamps?)|micro-?needl\w*|needles?|rollers?|pens?"
+    rf"|stamps?)\b"
     rf"(?P<gap>[^;.]{{0,25}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
 _DEPTH_CUE_AFTER = re.compile(
     rf"(?<![\d.])(?:{DEPTH_VALUE.pattern})[\s-]*(?:in depth|deep|depth|needles?|long|length"
-    rf"|micro-?needl\w*|derma-?rollers?|derma-?pens?)\b",
+    rf"|micro-?needl\w*|derma[\s-]?(?:rollers?|pens?|stamps?))\b",
     _F,
 )
 # "depth was less than 1 mm" is a comparison, not the depth used.
@@ -243,6 +270,8 @@ _FOLLOW_UP = (
         _F,
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
+    # "a 24-week, randomized, investigator-blinded trial": the study's own length.
+    re.compile(rf"{_LIST}[- ]{_UNIT},?\s+(?:[\w-]+,?\s+){{0,4}}?(?:trial|study|rct)\b", _F),
     re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post)\b", _F),
     # "at 24 weeks", "at baseline, 1, 3 and 6 months".
     re.compile(
@@ -440,7 +469,8 @@ def _first_sample(
                 if _RANGE_BEFORE.search(text, max(0, start - 12), start) or \
                         _SET_ASIDE_BEFORE.search(text, max(0, start - 16), start):
                     continue
-                if _NOT_ENROLLED_AFTER.match(text, match.end()):
+                if _NOT_ENROLLED_AFTER.match(text, match.end()) or \
+                        _REPORTED_ELSEWHERE_AFTER.match(text, match.end()):
                     continue
                 value = _int(match.group("n"))
                 if match.has_group("m") and match.group("m"):
@@ -455,6 +485,9 @@ def _first_sample(
                 if pattern is _SAMPLE_BRACKETED:
                     value = sum(int(n) for n in _BRACKET_N.findall(text, 0, match.end()))
                 elif pattern is _SAMPLE_BRACKETED_PEOPLE:
+                    if match.group("have") and _COUNTED_RIGHT_BEFORE.search(
+                            text, max(0, match.start() - 40), match.start()):
+                        continue  # "70 patients with AGA chose X (n = 38)": an arm's count
                     value = _joined_groups(text, list(gated.find_all(text)))
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())

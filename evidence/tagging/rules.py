@@ -39,9 +39,11 @@ _CONTEXT_KEYS = (
     "excluded_after",
     "withheld_after",
     "standing_after",
+    "failed_after",
     "excluded_before",
     "avoided_before",
     "not_measured",
+    "not_measured_before",
     "neither_measured",
     "data_unavailable",
     "clause_break",
@@ -128,6 +130,8 @@ class DesignRules:
     publication_types: tuple[tuple[str, str], ...]  # (type, design), precedence order
     # (type, design) pairs that decide only where no text cue does and nobody is counted.
     when_text_is_silent: tuple[tuple[str, str], ...]
+    # (type, design) pairs: the text may give that design instead of the type's own.
+    refined_by_text: tuple[tuple[str, str], ...]
     mesh_animals: str
     mesh_humans: str
     animals_only_design: str
@@ -259,6 +263,7 @@ def load_design(path: Path) -> DesignRules:
     types = data.get("publication_types", {})
     pairs = _type_pairs(types.get("precedence", []), name)
     silent_pairs = _type_pairs(types.get("when_text_is_silent", []), name)
+    refined_pairs = _type_pairs(types.get("refined_by_text", []), name)
     mesh = data.get("mesh", {})
     animals_only = _check_code("design", mesh.get("animals_only_design", "preclinical"),
                                f"{name} mesh")
@@ -300,6 +305,7 @@ def load_design(path: Path) -> DesignRules:
     return DesignRules(
         publication_types=pairs,
         when_text_is_silent=silent_pairs,
+        refined_by_text=refined_pairs,
         mesh_animals=str(mesh.get("animals", "Animals")),
         mesh_humans=str(mesh.get("humans", "Humans")),
         animals_only_design=animals_only,

@@ -38,7 +38,7 @@ from evidence.tagging.vocabulary import (
     REVIEW_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.4"
+TAGGER_VERSION = "2026.12.5"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
@@ -59,6 +59,8 @@ _PRIOR_WINDOW = 80
 # "not measured" one (which must follow its subject closely, with no comma between).
 _CLAUSE_REACH = 120
 _NOT_MEASURED_REACH = 60
+# "We did not measure [the patients'] hair thickness": the term follows within a few words.
+_NOT_MEASURED_BEFORE_REACH = 30
 # Designs that mark a protocol: what it will measure is not yet measured (TAGS.md).
 _PROTOCOL_RULES = ("design.protocol.", "design.other.publication_type")
 # "PRP not permitted", "finasteride washout": a verbless cue right after its term.
@@ -190,9 +192,12 @@ class _Document:
                 or self.in_clause_with(index, span, "excluded_before", after=False))
 
     def is_not_measured(self, index: int, span: tuple[int, int]) -> bool:
-        """The term at ``span`` is the subject of "... was not assessed"."""
+        """The term at ``span`` is the subject of "... was not assessed", or the object of
+        "we did not measure ..."."""
         return (self.in_clause_with(index, span, "not_measured", after=True,
                                     reach=_NOT_MEASURED_REACH, commas=True)
+                or self.in_clause_with(index, span, "not_measured_before", after=False,
+                                       reach=_NOT_MEASURED_BEFORE_REACH, commas=True)
                 or self.in_clause_with(index, span, "neither_measured", after=None, reach=0))
 
     def is_outcome_not_measured(self, index: int, span: tuple[int, int]) -> bool:
@@ -302,7 +307,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
         if primary:
             return not (context["prior_treatment"].has_match(doc.text_before(i, hit.offset))
                         or doc.in_clause_with(i, hit.span, "standing_after", after=True,
-                                              reach=_ADJACENT_REACH))
+                                              reach=_ADJACENT_REACH)
+                        or doc.in_clause_with(i, hit.span, "failed_after", after=True,
+                                              reach=0))
         return not context["established_treatment"].has_match(doc.norm[i])
 
     def states_aim(hit: _Hit) -> bool:
@@ -377,6 +384,9 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
     for ptype, design in rules.publication_types:
         original = present.get(ptype.lower())
         if original is not None:
+            refined = _refined_by_text(doc, people, ptype)
+            if refined is not None:
+                return refined
             return design, Tag("design", design, original, "publication_type", 0, len(original),
                                f"design.{design}.publication_type")
     mesh = {term.lower(): term for term in article.mesh_terms}
@@ -408,6 +418,28 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
     )
     design = "other" if describes_itself else "narrative_review"
     return design, doc.tag("design", design, 0, f"design.{design}.fallback")
+
+
+def _refined_by_text(doc: _Document, people: tuple[int, int] | None,
+                     ptype: str) -> tuple[str, Tag] | None:
+    """The design the record's own text gives instead of publication type ``ptype``, where
+    design.toml lets it (``refined_by_text``): a cue in the title, or in a sentence that
+    states what this record did; for a case series, more than three people counted."""
+    allowed = {design for name, design in doc.rules.design.refined_by_text
+               if name.lower() == ptype.lower()}
+    if not allowed:
+        return None
+    found = _first_cue(doc, people)
+    if found is not None:
+        cue, index = found
+        if cue.code in allowed and (doc.sentences[index].source == TITLE
+                                    or doc.is_study(index)):
+            return cue.code, doc.tag("design", cue.code, index, f"{cue.id}.refines_type")
+    if "case_series" in allowed and people is not None and people[0] > 3 and (
+            found is None or found[0].code != "case_report"):
+        return "case_series", doc.tag("design", "case_series", people[1],
+                                      "design.case_series.participants.refines_type")
+    return None
 
 
 def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCue, int] | None:
