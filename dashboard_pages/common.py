@@ -31,7 +31,7 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
-from evidence.search import SearchTooLong, parse_search
+from evidence.search import SearchTooLong, parse_search, unread_field_tags
 from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
@@ -388,6 +388,11 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
         except SearchTooLong as exc:
             st.warning(f"The search is not run: {exc}. Shorten it.", icon="⚠️")
             chosen = replace(chosen, text=None)
+        else:
+            if tags := unread_field_tags(chosen.text):
+                st.caption("PubMed field tags are not read here ("
+                           + ", ".join(f"[{tag}]" for tag in tags)
+                           + "): their words are searched in title and abstract.")
     state[_FILTER_STATE] = chosen
     write_url(chosen)
     return chosen

@@ -71,13 +71,20 @@ def _words(_context: click.Context, _parameter: click.Parameter,
     if value is not None and value.strip() and not any(char.isalnum() for char in value):
         raise click.BadParameter(f"{value!r} has no word to search for")
     if value:
-        from evidence.search import SearchTooLong, parse_search
+        from evidence.search import SearchTooLong, parse_search, unread_field_tags
 
         try:
             parse_search(value)
         except SearchTooLong as exc:
             raise click.BadParameter(str(exc)) from exc
+        if tags := unread_field_tags(value):
+            click.echo(f"evidence: note: field tags are not read ({_tag_list(tags)}); their "
+                       "words are searched in title and abstract", err=True)
     return value
+
+
+def _tag_list(tags: list[str]) -> str:
+    return ", ".join(f"[{tag}]" for tag in tags)
 
 
 def _since(_context: click.Context, _parameter: click.Parameter,

@@ -115,6 +115,9 @@ def _search_condition(dialect: str, search: Search, names: Iterator[int]) -> Any
     return (and_ if isinstance(search, AllOf) else or_)(*parts)
 
 
+_PHRASE_GAP = "[^a-z0-9]{1,3}"
+
+
 def _term_condition(dialect: str, term: Term, name: str) -> Any | None:
     """A study with every word of ``term`` (stemmed, through the full-text index) and,
     for a phrase, the words together as written in its title or abstract (the indexes
@@ -152,11 +155,14 @@ def _term_condition(dialect: str, term: Term, name: str) -> Any | None:
                        for word in indexed))
         unsearchable = None
     if term.phrase:
-        # Any one character between the words: "hair count" finds "hair-count" too.
-        # Words are letters and digits: no LIKE wildcard comes from the user.
-        phrase = "_".join(term.words)
-        found = and_(found, or_(Study.title.ilike(f"%{phrase}%"),
-                                Study.abstract.ilike(f"%{phrase}%")))
+        # The words in order with one to three other characters between them: "hair
+        # count" finds "hair-count" and "hair counts", "5% minoxidil" finds "5 % minoxidil".
+        # Words are letters and digits, so nothing from the user is read as regex syntax;
+        # "(?i)" and the class are read alike by Python's re (SQLAlchemy's REGEXP for
+        # SQLite) and PostgreSQL's ARE.
+        phrase = "(?i)" + _PHRASE_GAP.join(term.words)
+        found = and_(found, or_(Study.title.regexp_match(phrase),
+                                Study.abstract.regexp_match(phrase)))
     return found if unsearchable is None else or_(unsearchable, found)
 
 

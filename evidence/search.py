@@ -4,7 +4,8 @@ Words must all occur (stemmed, as the full-text index stems them); ``"a phrase"`
 must occur as written; ``OR`` between two terms takes either; ``NOT`` (or ``-``)
 before a term leaves out the studies that have it; ``AND`` is the default and may
 be written; ``word*`` is every word it begins; parentheses group
-(``(minoxidil OR finasteride) AND NOT prp``, ``-(laser OR led)``). Operators are
+(``(minoxidil OR finasteride) AND NOT prp``, ``-(laser OR led)``). PubMed's field tags
+are set aside (``minoxidil[tiab]``): title and abstract are what is searched. Operators are
 upper case, as in PubMed: ``not`` and ``or`` are words. Without parentheses ``OR``
 joins the two terms beside it ("hair density OR thickness" is hair, and density or
 thickness), so a search written before groups were read finds what it found then.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["MAX_DEPTH", "MAX_TERMS", "STOP_WORDS", "AllOf", "AnyOf", "Not", "Search",
-           "SearchTooLong", "Term", "parse_search"]
+           "SearchTooLong", "Term", "parse_search", "unread_field_tags"]
 
 #: The most terms one search may hold: each is one condition in SQL, and SQLite's
 #: expression depth is bounded (a pasted abstract of 1,000 words would exceed it).
@@ -55,6 +56,12 @@ _WORD: Final = re.compile(r"[^\W_]+")
 _TOKEN: Final = re.compile(
     r'(?P<close>\))|(?P<minus>-?)(?:(?P<open>\()|"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"()]+))')
 _OPERATORS: Final = frozenset({"AND", "OR", "NOT"})
+# PubMed's field tags: "minoxidil[tiab]", "alopecia[MeSH Terms]". The search reads title
+# and abstract only, so a tag is set aside rather than searched for as words ("tiab").
+_FIELD_TAG: Final = re.compile(r"\[\s*([A-Za-z][A-Za-z /:~0-9-]{0,40}?)\s*\]")
+_TEXT_FIELDS: Final = frozenset({
+    "tiab", "ti", "ab", "title", "abstract", "title/abstract", "tw", "text word", "text words",
+    "all", "all fields"})
 
 
 class SearchTooLong(ValueError):
@@ -130,11 +137,20 @@ class _Token:
     negated: bool = False
 
 
+def unread_field_tags(text: str) -> list[str]:
+    """The PubMed field tags of ``text`` that name another field than title and abstract
+    ("MeSH Terms", "au"): their words are searched in title and abstract all the same,
+    which the caller should say."""
+    return list(dict.fromkeys(tag.strip() for tag in _FIELD_TAG.findall(text)
+                              if " ".join(tag.lower().split()) not in _TEXT_FIELDS))
+
+
 def _tokens(text: str) -> list[_Token]:
     """The tokens of ``text``, with every operator that has nothing to act on read as
-    the word it is ("NOT" alone searches for "not"; "a OR" for a and "or")."""
+    the word it is ("NOT" alone searches for "not"; "a OR" for a and "or"). PubMed field
+    tags are set aside ("minoxidil[tiab]" is minoxidil)."""
     read: list[_Token] = []
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(_FIELD_TAG.sub(" ", text)):
         minus = bool(match.group("minus"))
         if match.group("close"):
             read.append(_Token(")"))

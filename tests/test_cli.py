@@ -91,6 +91,13 @@ def test_export_filters(loaded):
     # joined by "_" the words are still words apiece, as the full-text index sees them
     assert pmids("--text", "platelet_rich_plasma") == {"90000004"}
     assert pmids("--text", "melasma") == set()
+    # PubMed's field tags are set aside, and one for another field says so on stderr
+    assert pmids("--text", "dermapen[tiab]") == {"90000003", "90000011"}
+    tagged = run("export", "--format", "jsonl", "--db", loaded, "--text",
+                 "dermapen[MeSH Terms]")
+    assert {json.loads(line)["pmid"] for line in tagged.stdout.splitlines()} == {
+        "90000003", "90000011"}
+    assert "field tags are not read ([MeSH Terms])" in tagged.stderr
     assert pmids("--design", "rct") == {
         r["pmid"] for r in export_jsonl(loaded) if r["design"] == "rct"}
     with_minoxidil = {r["pmid"] for r in export_jsonl(loaded) if "minoxidil" in

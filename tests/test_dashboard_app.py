@@ -193,6 +193,9 @@ def test_the_search_box_reads_groups_and_keeps_them_in_the_url(loaded_url: str) 
     at.text_input(key="flt_text").input("minoxidil -(meta-analysis OR trial)").run()
     assert _table_pmids(at) == ["90000011"]
     assert not [w for w in at.warning if "search" in w.value.lower()]
+    at.text_input(key="flt_text").input("minoxidil[MeSH Terms]").run()
+    assert set(_table_pmids(at)) == {"90000001", "90000011", "91000001"}
+    assert any("field tags are not read here ([MeSH Terms])" in c.value for c in at.caption)
 
 
 def test_exclude_retracted_and_design_filters(loaded_url: str) -> None:

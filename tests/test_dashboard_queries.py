@@ -377,6 +377,10 @@ def _words_of(record: dict[str, Any]) -> str:
      and ("minoxidil" in t or not ("platelet" in t or "finasteride" in t))),
     # a part of stop words only is left out of its OR, not read as "any study"
     ("minoxidil OR the", lambda t: "minoxidil" in t),
+    # a phrase with a symbol between its words, and PubMed's field tags set aside
+    ('"5% minoxidil"', lambda t: "5 minoxidil" in t),
+    ("microneedling[tiab] minoxidil[Title/Abstract]",
+     lambda t: "microneedling" in t and "minoxidil" in t),
 ])
 def test_search_reads_phrases_or_and_not_as_pubmed_users_write_them(
         loaded: Database, search: str, holds: Any) -> None:
@@ -404,6 +408,14 @@ def test_search_operators_in_lower_case_or_alone_are_words() -> None:
     assert parse_search("( -") is None
     with pytest.raises(SearchTooLong):
         parse_search(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
+
+
+def test_field_tags_for_other_fields_are_named() -> None:
+    from evidence.search import unread_field_tags
+
+    assert unread_field_tags("minoxidil[tiab] AND alopecia[MeSH Terms] smith[au]") == [
+        "MeSH Terms", "au"]
+    assert unread_field_tags("hair loss[Title/Abstract] OR hair[ti]") == []
 
 
 def test_search_parentheses_group_as_in_pubmed() -> None:
