@@ -1,6 +1,6 @@
 """Cite: pick studies, copy AMA, APA or Vancouver references, download BibTeX or RIS.
 
-Every reference carries its evidence line ("RCT, n=100, microneedling +
+Every reference carries its evidence line ("RCT, n=100; microneedling,
 minoxidil; hair count"), so a citation pasted into a note still says what
 kind of evidence it is.
 """

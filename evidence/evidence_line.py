@@ -1,17 +1,15 @@
-"""The one-line summary of a study, e.g. ``RCT, n=100, microneedling + minoxidil; hair count``.
+"""The one-line summary of a study, e.g. ``RCT, n=100; microneedling, minoxidil; hair count``.
 
 It is what a reader scans in a citation list, a spreadsheet or a BibTeX note,
-so it states only what the tagger knows and nothing more.
+so it states only what the tagger knows and nothing more: design and sample, the
+agents that were arms of the study, and what it measured, each part apart.
 
 Interventions: the tagger records which agents were arms of the study, not how
 they were grouped into arms. ``{microneedling, minoxidil}`` may be
 "microneedling + minoxidil vs minoxidil", "microneedling vs minoxidil" or a
-single combined arm, so writing "vs" would invent a comparison we cannot
-derive. We write microneedling first (it is what the database is about), then
-``" + "`` and the other agents as a comma-separated list: "+" here means
-"studied together with, in this study", the same loose sense as a PubMed
-title "microneedling plus minoxidil". Other agents are never chained with
-"+", which would suggest one multi-agent arm.
+single combined arm, so the agents are a plain list, microneedling first (it is
+what the database is about): "microneedling + minoxidil" read as the combination
+tested, and "vs" would invent a comparison we cannot derive.
 """
 
 from __future__ import annotations
@@ -27,27 +25,23 @@ _MICRONEEDLING: Final = "microneedling"
 
 def _interventions_text(codes: list[str]) -> str:
     """Interventions as described in the module docstring; "" when none."""
-    others = [label(code) for code in codes if code != _MICRONEEDLING]
-    if _MICRONEEDLING in codes:
-        head = label(_MICRONEEDLING)
-        return f"{head} + {', '.join(others)}" if others else head
-    return ", ".join(others)
+    first = [label(_MICRONEEDLING)] if _MICRONEEDLING in codes else []
+    return ", ".join(first + [label(code) for code in codes if code != _MICRONEEDLING])
 
 
 def evidence_line(record: Mapping[str, Any]) -> str:
-    """One line: design, n, interventions; outcomes. ``RETRACTED: `` first when retracted.
+    """One line: design, n; interventions; outcomes. ``RETRACTED: `` first when retracted.
 
     ``record`` is an export record (CONTRACT.md). Unknown parts are left out
     rather than written as "n=?" so the line stays short.
     """
-    head = [label(record.get("design") or "other")]
+    line = label(record.get("design") or "other")
     sample_size = record.get("sample_size")
     if sample_size is not None:
-        head.append(f"n={sample_size}")
+        line += f", n={sample_size}"
     interventions = _interventions_text(list(record.get("interventions") or []))
     if interventions:
-        head.append(interventions)
-    line = ", ".join(head)
+        line += "; " + interventions
     outcomes = [label(code) for code in record.get("outcomes") or []]
     if outcomes:
         line += "; " + ", ".join(outcomes)

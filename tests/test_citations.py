@@ -54,7 +54,7 @@ def test_csl_json_item_for_a_full_record() -> None:
         {"family": "Pai", "given": "A."}, {"family": "Pai", "given": "G. S."},
     ]
     assert item["note"] == (
-        "RCT, n=100, microneedling + minoxidil; hair count, global assessment, patient assessment")
+        "RCT, n=100; microneedling, minoxidil; hair count, global assessment, patient assessment")
     assert item["URL"] == "https://pubmed.ncbi.nlm.nih.gov/23960389/"
     assert item["language"] == "en"
 
@@ -248,9 +248,9 @@ def test_with_evidence_appends_the_evidence_line() -> None:
     texts = format_citations([DHURAT, RETRACTED], "ama", with_evidence=True)
     reference, line = texts[0].split("\n")
     assert reference == EXPECTED["ama"][DHURAT["pmid"]]
-    assert line == "RCT, n=100, microneedling + minoxidil; hair count, global assessment, " \
+    assert line == "RCT, n=100; microneedling, minoxidil; hair count, global assessment, " \
                    "patient assessment"
-    assert texts[1].split("\n")[1] == "RETRACTED: Case series, n=8, microneedling; severity score"
+    assert texts[1].split("\n")[1] == "RETRACTED: Case series, n=8; microneedling; severity score"
 
 
 def test_formatting_emits_no_warnings() -> None:
@@ -319,16 +319,16 @@ def test_label_helpers() -> None:
 
 
 @pytest.mark.parametrize(("record", "expected"), [
-    (DHURAT, "RCT, n=100, microneedling + minoxidil; hair count, global assessment, "
+    (DHURAT, "RCT, n=100; microneedling, minoxidil; hair count, global assessment, "
              "patient assessment"),
-    (MULLER, "RCT, n=20, microneedling + PRP; hair density, adverse events"),
-    (GROUP, "Meta-analysis, n=640, microneedling + minoxidil, PRP; hair count, hair density"),
-    (RETRACTED, "RETRACTED: Case series, n=8, microneedling; severity score"),
-    (FORMULA, "Case report, n=-5, minoxidil"),
+    (MULLER, "RCT, n=20; microneedling, PRP; hair density, adverse events"),
+    (GROUP, "Meta-analysis, n=640; microneedling, minoxidil, PRP; hair count, hair density"),
+    (RETRACTED, "RETRACTED: Case series, n=8; microneedling; severity score"),
+    (FORMULA, "Case report, n=-5; minoxidil"),
     ({"design": "preclinical", "interventions": [], "outcomes": ["hair_density"]},
      "Preclinical study; hair density"),
     ({"design": "cohort", "interventions": ["prp", "minoxidil"], "outcomes": []},
-     "Cohort study, PRP, minoxidil"),
+     "Cohort study; PRP, minoxidil"),
     ({}, "Other"),
 ])
 def test_evidence_line(record: dict, expected: str) -> None:
@@ -337,8 +337,9 @@ def test_evidence_line(record: dict, expected: str) -> None:
 
 def test_evidence_line_never_invents_a_comparison() -> None:
     line = evidence_line({"design": "rct", "interventions": ["minoxidil", "microneedling"]})
-    assert line == "RCT, microneedling + minoxidil"
-    assert " vs " not in evidence_line(GROUP)
+    assert line == "RCT; microneedling, minoxidil"
+    # nor a combination: "+" read as microneedling and minoxidil in one arm
+    assert " vs " not in evidence_line(GROUP) and "+" not in evidence_line(GROUP)
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -272,7 +272,7 @@ def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     assert not at.exception
     text = at.code[0].value
     assert "Müller K" in text and "J Invent Dermatol" in text
-    assert "RCT, n=100, microneedling + minoxidil" in text  # "One hundred men"
+    assert "RCT, n=100; microneedling, minoxidil" in text  # "One hundred men"
     assert "Meta-analysis" in text
     labels = [button.label for button in at.get("download_button")]
     assert labels == ["Download BibTeX", "Download RIS"]

@@ -49,13 +49,13 @@ from tests.export_records import (
 
 FORMULA_TITLE = '=HYPERLINK("http://x","y")'
 EVIDENCE_LINES = {
-    DHURAT["pmid"]: "RCT, n=100, microneedling + minoxidil; hair count, global assessment, "
+    DHURAT["pmid"]: "RCT, n=100; microneedling, minoxidil; hair count, global assessment, "
                     "patient assessment",
-    MULLER["pmid"]: "RCT, n=20, microneedling + PRP; hair density, adverse events",
-    GROUP["pmid"]: "Meta-analysis, n=640, microneedling + minoxidil, PRP; hair count, "
+    MULLER["pmid"]: "RCT, n=20; microneedling, PRP; hair density, adverse events",
+    GROUP["pmid"]: "Meta-analysis, n=640; microneedling, minoxidil, PRP; hair count, "
                    "hair density",
-    RETRACTED["pmid"]: "RETRACTED: Case series, n=8, microneedling; severity score",
-    FORMULA["pmid"]: "Case report, n=-5, minoxidil",
+    RETRACTED["pmid"]: "RETRACTED: Case series, n=8; microneedling; severity score",
+    FORMULA["pmid"]: "Case report, n=-5; minoxidil",
 }
 REFERENCE_TITLES = {  # PubMed's trailing period dropped; retraction marked
     DHURAT["pmid"]: "A randomized evaluation of minoxidil and microneedling in androgenetic "
