@@ -152,7 +152,8 @@ def filter_from_params(params: Mapping[str, Sequence[str]]) -> StudyFilter:
     so an old or hand-edited link still opens (:func:`link_problems` says what was)."""
     values: dict[str, Any] = {}
     for name, (attribute, allowed) in LIST_PARAMS.items():
-        codes = [code for code in params.get(name, ()) if code in allowed]
+        # in any case, as the command line takes them ("design=RCT")
+        codes = [code.lower() for code in params.get(name, ()) if code.lower() in allowed]
         if codes:
             values[attribute] = tuple(dict.fromkeys(codes))
     for name, attribute in INT_PARAMS.items():
@@ -174,7 +175,7 @@ def link_problems(params: Mapping[str, Sequence[str]], first_year: int, last_yea
     shared or hand-edited link that opens on other studies than it names must say so."""
     problems: list[str] = []
     for name, (_attribute, allowed) in LIST_PARAMS.items():
-        unknown = [code for code in params.get(name, ()) if code not in allowed]
+        unknown = [code for code in params.get(name, ()) if code.lower() not in allowed]
         if unknown:
             problems.append(f"{name} {', '.join(map(repr, unknown))} is not a code "
                             f"(see TAGS.md) and was left out")
@@ -396,6 +397,30 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     state[_FILTER_STATE] = chosen
     write_url(chosen)
     return chosen
+
+
+def undated_note(source: DataSource, study_filter: StudyFilter) -> None:
+    """Say how many studies the year range leaves out for having no publication year."""
+    undated = source.query(queries.count_undated_left_out, study_filter)
+    if undated:
+        some = "study has" if undated == 1 else "studies have"
+        st.caption(f"{undated:,} {some} no publication year and so fall outside the year "
+                   "range; widen it to its ends to include them.")
+
+
+def off_topic_note(source: DataSource, study_filter: StudyFilter, total: int,
+                   counted_by: str) -> None:
+    """Say how many of the ``total`` studies shown are off-topic, where they are shown
+    (a whole baseline file, or a wide query, brings mostly other topics): ``counted_by``
+    names what includes them ("The figures count", "The table lists")."""
+    if study_filter.relevant_only or total == 0:
+        return
+    relevant = source.query(queries.count_studies, replace(study_filter, relevant_only=True))
+    if (off_topic := total - relevant) > 0:
+        st.caption(f"{off_topic:,} of these {total:,} studies are not about microneedling for "
+                   "hair loss (the tagger's reading; each study's view shows the sentence). "
+                   f"{counted_by} them until you tick 'About microneedling for hair loss "
+                   "only'.")
 
 
 # --------------------------------------------------------------------------- text

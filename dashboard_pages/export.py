@@ -44,12 +44,18 @@ def _export_file(source: common.DataSource, study_filter: StudyFilter, fmt: str,
 def file_stem(study_filter: StudyFilter) -> str:
     """``microneedling-evidence`` and the filter's codes and bounds, so that downloads of
     different filters are not all one name: ``microneedling-evidence-rct-minoxidil-2015``."""
-    parts: list[str] = [*study_filter.designs, *study_filter.interventions,
-                        *study_filter.outcomes, *study_filter.conditions, *study_filter.devices]
+    # what narrows most first, as the name is cut at NAME_PART_CHARS
+    parts: list[str] = [part for part, wanted in (("on-topic", study_filter.relevant_only),
+                                                   ("no-retracted", study_filter.exclude_retracted))
+                        if wanted]
+    parts += [*study_filter.designs, *study_filter.interventions,
+              *study_filter.outcomes, *study_filter.conditions, *study_filter.devices]
     if study_filter.min_year is not None or study_filter.max_year is not None:
         parts.append(f"{study_filter.min_year or ''}to{study_filter.max_year or ''}")
     if study_filter.min_n:
         parts.append(f"n{study_filter.min_n}")
+    if study_filter.min_level is not None or study_filter.max_level is not None:
+        parts.append(f"level{study_filter.min_level or 1}to{study_filter.max_level or 5}")
     if study_filter.text:
         parts.append("text")
     name = "-".join(part.replace("_", "-") for part in parts)[:NAME_PART_CHARS].strip("-")
@@ -79,6 +85,10 @@ def render() -> None:
     st.markdown(f"**{count:,} studies** · filters: {common.describe_filter(study_filter)}")
     sort = st.session_state.get(KEPT_SORT) or st.query_params.get(SORT_PARAM) or "year"
     sort = sort if sort in SORT_LABELS else "year"
+    if sort != "year":  # in the address too, so a shared link exports in the same order
+        st.query_params[SORT_PARAM] = sort
+    common.off_topic_note(source, study_filter, count, "The files hold")
+    common.undated_note(source, study_filter)
     st.caption(f"In the Studies page's order ({SORT_LABELS[sort].lower()}). Data files carry "
                "every field of CONTRACT.md plus the evidence line; XLSX adds an About sheet "
                "with the filters, date and tagger version.")

@@ -52,14 +52,8 @@ def _headline(source: common.DataSource, study_filter: StudyFilter) -> None:
         st.warning(f"{figures.retracted:,} of these {some} retracted. Every figure and the "
                    "evidence map count them (marked there) until you tick 'Exclude retracted "
                    "studies'.", icon="🚫")
-    if not study_filter.relevant_only:  # a whole baseline file brings mostly other topics
-        relevant = source.query(queries.count_studies,
-                                replace(study_filter, relevant_only=True))
-        if (off_topic := figures.studies - relevant) > 0:
-            st.caption(f"{off_topic:,} of these {figures.studies:,} studies are not about "
-                       "microneedling for hair loss (the tagger's reading; each study's view "
-                       "shows the sentence). The figures count them until you tick 'About "
-                       "microneedling for hair loss only'.")
+    common.off_topic_note(source, study_filter, figures.studies, "The figures count")
+    common.undated_note(source, study_filter)
 
 
 def per_year_chart(frame: pd.DataFrame) -> alt.Chart:

@@ -36,6 +36,10 @@ CITE_PAGE: Final = "dashboard_pages/cite.py"
 CODED_KINDS: Final = frozenset({"design", "condition", "intervention", "device", "outcome"})
 HIGHLIGHT_STYLE: Final = ("<style>.evidence mark{background:#F0E442;color:#000;"
                           "padding:0 1px;border-radius:2px}</style>")
+#: The short columns a researcher filters on first, so that they stay in view on a
+#: laptop screen; the title and the lists after them.
+TABLE_ORDER: Final = ("pmid", "year", "design", "evidence_level", "sample_size", "title",
+                      "outcomes", "interventions", "retracted")
 TABLE_COLUMNS: Final = {
     "pmid": st.column_config.TextColumn("PMID", width="small"),
     "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
@@ -50,12 +54,24 @@ TABLE_COLUMNS: Final = {
 }
 
 
+#: The numbers' tags as the study view names them above: (name, unit).
+NUMBER_KINDS: Final = {"sample_size": ("Participants (n)", ""),
+                       "needle_depth_mm": ("Needle depth", " mm"),
+                       "sessions": ("Sessions", ""), "follow_up_weeks": ("Follow-up", " weeks")}
+
+
 def tag_label(kind: str, code: str) -> str:
-    """How a tag reads next to its sentence: ``"Outcome: hair density"``."""
+    """How a tag reads next to its sentence: ``"Outcome: hair density"``, ``"Needle depth:
+    0.5-1.5 mm"``."""
     if kind in CODED_KINDS:
         return f"{display_label(kind)}: {label(code)}"
     if kind == "relevant":
         return "About microneedling for hair loss" if code == "true" else "Off-topic"
+    if kind in NUMBER_KINDS:
+        name, unit = NUMBER_KINDS[kind]
+        low, _, high = code.partition("-")
+        value = low if low == high else code  # a depth "1.5-1.5" is 1.5
+        return f"{name}: {value}{unit}"
     return f"{display_label(kind.replace('_', ' '))}: {code}"
 
 
@@ -129,6 +145,7 @@ def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> 
                    "Click a column heading to re-sort the rows shown.")
     key = table_key(study_filter, sort, limit, page)
     st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE_COLUMNS,
+                 column_order=TABLE_ORDER,
                  on_select=functools.partial(_select_row, key), selection_mode="single-row",
                  key=key)
     return table
@@ -173,18 +190,23 @@ def _links(record: Mapping[str, Any]) -> None:
     st.markdown(" · ".join(links))
 
 
-def _protocol(record: Mapping[str, Any]) -> None:
+def _protocol(record: Mapping[str, Any], sentences: Mapping[str, str]) -> None:
+    """The four numbers, each over the sentence it was read from (``sentences``: tag kind
+    to sentence), so a number quoted to a patient can be checked where it stands."""
     depth = record.get("needle_depth_mm")
     depth_text = "—"
     if depth:
         low, high = depth
         depth_text = f"{low:g} mm" if low == high else f"{low:g}–{high:g} mm"
     weeks = record.get("follow_up_weeks")
-    columns = st.columns(4)
-    columns[0].metric("Participants (n)", record.get("sample_size") or "—")
-    columns[1].metric("Needle depth", depth_text)
-    columns[2].metric("Sessions", record.get("sessions") or "—")
-    columns[3].metric("Follow-up", f"{weeks:g} weeks" if weeks else "—")
+    numbers = (("sample_size", "Participants (n)", record.get("sample_size") or "—"),
+               ("needle_depth_mm", "Needle depth", depth_text),
+               ("sessions", "Sessions", record.get("sessions") or "—"),
+               ("follow_up_weeks", "Follow-up", f"{weeks:g} weeks" if weeks else "—"))
+    for column, (kind, title, value) in zip(st.columns(4), numbers, strict=True):
+        column.metric(title, value)
+        if kind in sentences:
+            column.caption("From: “" + common.markdown_escape(sentences[kind]) + "”")
 
 
 def _codes(record: Mapping[str, Any]) -> None:
@@ -225,7 +247,8 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     st.page_link(CITE_PAGE, label="Cite this study", icon=":material/format_quote:",
                  query_params={"cite": pmid})
     st.info(evidence_line(record))
-    _protocol(record)
+    _protocol(record, {kind: sentence for kind, _code, _where, _start, _end, sentence, _rule
+                       in reversed(tags)})
     _codes(record)
 
     spans: dict[str, list[common.Span]] = {"title": [], "abstract": []}
@@ -241,11 +264,13 @@ def study_view(source: common.DataSource, pmid: str) -> None:
 
     if tags:
         st.markdown("##### Why each tag")
-        evidence = pd.DataFrame(
-            [(tag_label(kind, code), where.replace("_", " "), how_tagged(rule), sentence)
-             for kind, code, where, _start, _end, sentence, rule in tags],
-            columns=["Tag", "Found in", "How", "Sentence"])
-        st.dataframe(evidence, hide_index=True, width="stretch", key="study_evidence")
+        st.caption("Each tag with the whole sentence it was read from, where it stands "
+                   "and how it was read.")
+        st.markdown("\n".join(
+            f"- **{common.markdown_escape(tag_label(kind, code))}** "
+            f"({where.replace('_', ' ')}, {how_tagged(rule)}): "
+            f"“{common.markdown_escape(sentence)}”"
+            for kind, code, where, _start, _end, sentence, rule in tags))
 
 
 def render() -> None:
@@ -254,6 +279,8 @@ def render() -> None:
     st.title("Studies")
     total = int(source.query(queries.count_studies, study_filter))
     st.caption(f"{total:,} studies match: {common.describe_filter(study_filter)}")
+    common.off_topic_note(source, study_filter, total, "The table lists")
+    common.undated_note(source, study_filter)
     if total == 0:
         st.warning("No study matches these filters. Widen them in the sidebar.")
         table = pd.DataFrame(columns=list(queries.STUDY_TABLE_COLUMNS))

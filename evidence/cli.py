@@ -365,13 +365,14 @@ def cite_command(pmids: tuple[str, ...], style: str, no_evidence: bool, db_url: 
     database = _open(Settings.from_sources(db_url=db_url, debug=debug), stored=True)
     with database.session() as session:
         found = records_by_pmid(session, pmids)
+    # The stored ones are cited even when another PMID was mistyped; the error follows.
+    for line in format_citations([found[pmid] for pmid in pmids if pmid in found], style,
+                                 with_evidence=not no_evidence):
+        click.echo(line)
     missing = [pmid for pmid in pmids if pmid not in found]
     if missing:
         raise UnknownStudyError(f"PMID {', '.join(missing)} not in the database "
                                 "(import or ingest it first)")
-    for line in format_citations([found[pmid] for pmid in pmids], style,
-                                 with_evidence=not no_evidence):
-        click.echo(line)
 
 
 @main.command("retag")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +205,17 @@ def _dialect(session: Session) -> str:
 def count_studies(session: Session, study_filter: StudyFilter = StudyFilter()) -> int:
     statement = apply_filter(select(func.count(Study.id)), study_filter, _dialect(session))
     return session.scalar(statement) or 0
+
+
+def count_undated_left_out(session: Session, study_filter: StudyFilter) -> int:
+    """Studies a year bound of ``study_filter`` leaves out only because they have no
+    publication year (the rest of the filter holds them): a year range says nothing of
+    them, so the pages say they are not shown."""
+    if study_filter.min_year is None and study_filter.max_year is None:
+        return 0
+    unbounded = replace(study_filter, min_year=None, max_year=None)
+    statement = apply_filter(select(func.count(Study.id)), unbounded, _dialect(session))
+    return session.scalar(statement.where(Study.year.is_(None))) or 0
 
 
 # Studies without a year or a sample size come last on both databases (PostgreSQL

@@ -260,6 +260,11 @@ def test_cite_unknown_pmid_is_a_clear_error(loaded):
     assert result.exit_code == 1
     assert result.stderr.strip() == ("evidence: PMID 123 not in the database (import or "
                                      "ingest it first)")
+    # one mistyped PMID among others: those stored are still cited, then the error
+    mixed = run("cite", "90000001", "123", "--db", loaded)
+    assert mixed.exit_code == 1
+    assert mixed.stdout.count("RCT, n=100") == 1
+    assert mixed.stderr.strip().startswith("evidence: PMID 123 not in the database")
 
 
 def test_default_database_is_data_evidence_db_and_env_overrides(tmp_path: Path):

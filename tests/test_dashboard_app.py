@@ -228,9 +228,18 @@ def test_study_view_highlights_evidence_and_escapes_html(loaded_url: str) -> Non
     assert "https://pubmed.ncbi.nlm.nih.gov/91000002/" in markdown
     assert {"Participants (n)": "40", "Sessions": "4", "Needle depth": "1 mm"}.items() <= {
         metric.label: metric.value for metric in at.metric}.items()
-    why = next(frame.value for frame in at.dataframe if "Sentence" in frame.value.columns)
-    assert list(why.columns) == ["Tag", "Found in", "How", "Sentence"]
-    assert set(why.loc[why["Tag"].str.startswith("Outcome"), "How"]) == {"stated in the text"}
+    # each number over the sentence it came from
+    methods = markdown_escape("Forty patients were randomized to platelet-rich plasma with "
+                              "microneedling or platelet-rich plasma alone (4 sessions, needle "
+                              "depth 1 mm).")
+    captions = [caption.value for caption in at.caption]
+    assert captions.count(f"From: “{methods}”") == 3  # n, needle depth and sessions
+    # and every tag with its whole sentence, not cut to a table cell
+    why = next(element.value for element in at.markdown if "**Outcome: hair count**" in
+               element.value)
+    assert ("- **Outcome: hair count** (abstract, stated in the text): “"
+            + markdown_escape("Hair count rose in both groups") in why)
+    assert f"- **Sessions: 4** (abstract, stated in the text): “{methods}”" in why
     assert not at.error
 
 
@@ -336,6 +345,8 @@ def test_export_file_names_say_the_filter() -> None:
     from dashboard_pages.export import file_stem
 
     assert file_stem(StudyFilter()) == "microneedling-evidence"
+    assert file_stem(StudyFilter(relevant_only=True, exclude_retracted=True, max_level=2)) == (
+        "microneedling-evidence-on-topic-no-retracted-level1to2")
     assert file_stem(StudyFilter(designs=("rct",), interventions=("minoxidil",), min_year=2015,
                                  min_n=20)) == "microneedling-evidence-rct-minoxidil-2015to-n20"
     assert len(file_stem(StudyFilter(outcomes=tuple(OUTCOME_CODES)))) <= 23 + 60
@@ -399,16 +410,19 @@ def test_url_round_trip_and_bad_values_ignored() -> None:
                                min_year=2015, max_level=2, exclude_retracted=True,
                                text="hair density")
     assert filter_from_params(params_from_filter(study_filter)) == study_filter
+    # codes in any case, as the command line takes them
+    assert filter_from_params({"design": ["RCT"], "outcome": ["Hair_Count"]}) == StudyFilter(
+        designs=("rct",), outcomes=("hair_count",))
     assert filter_from_params({"design": ["not_a_code", "rct"], "min_n": ["ten"],
                                "relevant_only": ["0"]}) == StudyFilter(designs=("rct",))
 
 
 def test_link_problems_say_what_a_link_could_not_keep() -> None:
-    problems = link_problems({"design": ["RCT", "rct"], "min_n": ["99999999999999999999"],
+    problems = link_problems({"design": ["RTC", "rct"], "min_n": ["99999999999999999999"],
                               "min_level": ["0"], "max_level": ["9"], "min_year": ["2020"],
                               "max_year": ["2015"], "max_n": ["x"]}, 2001, 2026)
     text = "; ".join(problems)
-    assert "design 'RCT' is not a code" in text
+    assert "design 'RTC' is not a code" in text
     assert "min_n 99999999999999999999 was moved" in text
     assert "min_level 0 is not an evidence level" in text and "max_level 9" in text
     assert "min_year 2020 is above max_year 2015" in text
@@ -493,6 +507,18 @@ def test_the_per_year_chart_says_which_studies_it_cannot_place(sqlite_loaded: st
     assert "Not in this chart: 2 studies have no publication year in PubMed." in captions
 
 
+def test_the_export_page_puts_the_kept_sort_in_its_address(sqlite_loaded: str) -> None:
+    """From Studies sorted largest first to Export: a link copied there exports in the
+    same order for a colleague who never saw the Studies page."""
+    at = _app("studies")
+    at.selectbox(key="study_sort").select("n").run()
+    at.switch_page("dashboard_pages/export.py")
+    at.query_params.pop("sort", None)  # the sidebar's page link carries no sort
+    at.run()
+    assert not at.exception, at.exception
+    assert _param(at, "sort") == ["n"]
+
+
 def test_the_overview_says_how_many_studies_are_off_topic(loaded_url: str) -> None:
     """The headline counts every stored record; it says how many are about something else
     (a whole baseline file is mostly other topics) until relevant-only is ticked."""
@@ -509,6 +535,12 @@ def test_the_overview_says_how_many_studies_are_off_topic(loaded_url: str) -> No
     assert notes and notes[0].startswith(f"{off_topic} of these 8 studies are not about")
     at.checkbox(key="flt_relevant_only").check().run()
     assert not [c for c in at.caption if "not about microneedling" in c.value]
+    # the table and the downloads say it too: a list of RCTs is not all on topic
+    for page, counted_by in (("studies", "The table lists them"), ("export", "The files hold")):
+        at = _app(page)
+        notes = [c.value for c in at.caption if "not about microneedling" in c.value]
+        assert notes and notes[0].startswith(f"{off_topic} of these 8 studies")
+        assert counted_by in notes[0]
 
 
 def test_the_per_year_chart_gives_every_year_its_place() -> None:

@@ -347,6 +347,20 @@ def test_a_run_that_changes_studies_leaves_planner_statistics(database: Database
     assert {"studies", "tags"} <= analysed
 
 
+def test_a_year_range_counts_the_undated_studies_it_leaves_out(database: Database) -> None:
+    from evidence.queries import count_undated_left_out
+
+    assert import_files(database, [*FIXTURE_FILES, FIXTURES / "undated.xml"]).ok
+    with database.session() as session:
+        # every dated study is from 1990 on: the range leaves out only the undated one
+        assert count_studies(session, StudyFilter(min_year=1990)) == count_studies(session) - 1
+        assert count_undated_left_out(session, StudyFilter(min_year=1990)) == 1
+        assert count_undated_left_out(session, StudyFilter()) == 0
+        # the rest of the filter still applies to it
+        assert count_undated_left_out(session, StudyFilter(min_year=1990,
+                                                           designs=("rct",))) == 0
+
+
 def _words_of(record: dict[str, Any]) -> str:
     return " ".join(re.findall(r"[^\W_]+", f"{record['title']} {record['abstract']}".lower()))
 
