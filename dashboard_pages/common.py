@@ -234,13 +234,15 @@ def _url_filter_params() -> dict[str, list[str]]:
 
 
 def write_url(study_filter: StudyFilter) -> None:
-    """Put ``study_filter`` in the address bar, leaving other parameters (``study``) alone."""
+    """Put ``study_filter`` in the address bar, leaving other parameters (``study``) alone.
+
+    All at once: a change per parameter is a step of the browser's history each, and Back
+    after "Clear filters" then walked through filters nobody had chosen."""
     wanted = params_from_filter(study_filter)
-    for key in [key for key in st.query_params if key in FILTER_PARAMS and key not in wanted]:
-        del st.query_params[key]
-    for key, values in wanted.items():
-        if st.query_params.get_all(key) != values:
-            st.query_params[key] = values
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    kept = {key: values for key, values in current.items() if key not in FILTER_PARAMS}
+    if {key: values for key, values in current.items() if key in FILTER_PARAMS} != wanted:
+        st.query_params.from_dict({**kept, **wanted})
     st.session_state[_URL_STATE] = wanted
 
 

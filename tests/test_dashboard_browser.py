@@ -196,3 +196,30 @@ def test_filters_stay_set_from_page_to_page(app_url: str) -> None:
             expect(retracted_box).not_to_be_checked()
         finally:
             browser.close()
+
+
+def test_back_after_clear_filters_returns_to_the_view_before(app_url: str) -> None:
+    """One Back undoes "Clear filters": the address changes once, not a filter at a time
+    (which left Back walking through filters nobody had chosen)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shared = f"{app_url}/studies?design=rct&intervention=microneedling&exclude_retracted=1"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            expect.set_options(timeout=UI_TIMEOUT_MS)
+            page.goto(shared)
+            narrowed = page.get_by_text("studies match: design: RCT", exact=False)
+            expect(narrowed).to_be_visible()
+            shown = narrowed.inner_text()
+            page.get_by_text("Clear filters").click()
+            expect(page.get_by_text("8 studies match: no filters")).to_be_visible()
+            page.wait_for_url(f"{app_url}/studies")
+            page.go_back()
+            page.wait_for_url(shared)
+            expect(page.get_by_text(shown)).to_be_visible()
+        finally:
+            browser.close()
