@@ -25,6 +25,7 @@ FILE_LABELS: Final = {"bibtex": "BibTeX", "ris": "RIS"}
 PICKER_LIMIT: Final = 500
 PMID_PATTERN: Final = re.compile(r"\d{1,9}")
 CITE_PARAM: Final = "cite"
+STYLE_PARAM: Final = "style"
 
 
 def _typed_pmids(text: str) -> list[str]:
@@ -51,8 +52,15 @@ def render() -> None:
                                        placeholder="e.g. 90000001, 90000011"))
     wanted = list(dict.fromkeys([*picked, *typed]))
     st.query_params[CITE_PARAM] = wanted
+    if "cite_style" not in state:  # a shared link opens in the sender's style
+        linked_style = st.query_params.get(STYLE_PARAM)
+        state["cite_style"] = linked_style if linked_style in STYLES else STYLES[0]
     style = st.radio("Style", STYLES, format_func=STYLE_NAMES.__getitem__, horizontal=True,
                      key="cite_style")
+    if style == STYLES[0]:
+        st.query_params.pop(STYLE_PARAM, None)
+    else:
+        st.query_params[STYLE_PARAM] = style
 
     if not wanted:
         st.info("Choose at least one study.")

@@ -387,11 +387,14 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
     chosen = _filter_from_widgets(state, bounds)
     if chosen.text:
         try:
-            parse_search(chosen.text)
+            search = parse_search(chosen.text)
         except SearchTooLong as exc:
             st.warning(f"The search is not run: {exc}. Shorten it.", icon="⚠️")
             chosen = replace(chosen, text=None)
         else:
+            if search is None:  # as the command line refuses it: no study can match
+                st.warning("The search holds no word (letters or digits), so no study "
+                           "matches it.", icon="⚠️")
             if tags := unread_field_tags(chosen.text):
                 st.caption("PubMed field tags are not read here ("
                            + ", ".join(f"[{tag}]" for tag in tags)

@@ -193,6 +193,9 @@ def test_the_search_box_reads_groups_and_keeps_them_in_the_url(loaded_url: str) 
     at.text_input(key="flt_text").input("minoxidil -(meta-analysis OR trial)").run()
     assert _table_pmids(at) == ["90000011"]
     assert not [w for w in at.warning if "search" in w.value.lower()]
+    at.text_input(key="flt_text").input('"').run()
+    assert any(c.value.startswith("0 studies match") for c in at.caption)
+    assert any("holds no word" in w.value for w in at.warning)
     at.text_input(key="flt_text").input("minoxidil[MeSH Terms]").run()
     assert set(_table_pmids(at)) == {"90000001", "90000011", "91000001"}
     assert any("field tags are not read here ([MeSH Terms])" in c.value for c in at.caption)
@@ -288,6 +291,11 @@ def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     at.radio(key="cite_style").set_value("apa").run()
     assert "(2023)" in at.code[0].value
     assert _param(at, "cite") == ["90000001", "91000001"]
+    assert _param(at, "style") == ["apa"]
+    # the link opens in the sender's style
+    shared = _app("cite", cite=["90000001"], style="vancouver")
+    assert shared.radio(key="cite_style").value == "vancouver"
+    assert "PubMed PMID: 90000001" in shared.code[0].value
 
 
 def test_cite_page_takes_typed_pmids_and_reports_unknown(sqlite_loaded: str) -> None:
