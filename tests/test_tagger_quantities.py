@@ -121,6 +121,9 @@ def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
     # how long they had had hair loss, and how often they were treated
     ("Patients with hair loss for 6 months or longer were treated every 2 weeks and assessed "
      "at baseline and 12 weeks.", 12),
+    # an optional extra phase is not everyone's follow-up
+    ("Evaluations occurred at baseline and at week 12, followed by an optional cross-arm at "
+     "week 24.", 12),
 ])
 def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)

@@ -301,8 +301,11 @@ _EVALUATION_WORDS = re.compile(
     r"\b(?:evaluat|assess|follow|observ|showed|measur|examin|monitor|record)\w*", _F
 )
 # ... nor how long they had had hair loss ("hair loss for 6 months or longer").
+# ... nor an optional extra phase ("followed by an optional cross-arm at week 24"): not
+# every participant was assessed then.
 _NOT_FOLLOW_UP_BEFORE = re.compile(
     r"(?:every|once|intervals?\s+of|within|since|aged?|for\s+the\s+first"
+    r"|\boptional\s+(?:[\w-]+\s+){0,3}?(?:at|from|to|until|through)"
     r"|(?:loss|alopecia|history|duration|symptoms?|disease)\s+(?:for|of)(?:\s+at\s+least)?)\s*$",
     _F,
 )
