@@ -220,6 +220,28 @@ def test_graded_photographs_and_patients_ratings_are_outcomes(
     assert result.outcomes == outcomes
 
 
+@pytest.mark.parametrize(("title", "text", "relevant"), [
+    # the hair-loss condition of the study's own participants, in another sentence
+    ("Ludwig grade as an inclusion criterion in a microneedling study",
+     "Women with Ludwig grade I-II female pattern hair loss were included. Twenty-five "
+     "patients received microneedling and topical minoxidil for 24 weeks.", True),
+    ("A dissolvable microneedle patch delivering exosomes",
+     "We fabricated a dissolvable microneedle patch loaded with exosomes. In a mouse model "
+     "of androgenetic alopecia, the patch was applied twice weekly.", True),
+    # hair removed is not hair grown
+    ("Fractional microneedle radiofrequency for axillary hyperhidrosis and hair reduction",
+     "Twenty patients with axillary hyperhidrosis received two sessions of fractional "
+     "microneedle radiofrequency; axillary hair reduction was noted in five.", False),
+    # a review's one alopecia study among many indications
+    ("Radiofrequency microneedling: a critical review",
+     "We searched MEDLINE for radiofrequency microneedling. There were 14 studies for skin "
+     "rejuvenation, 7 for acne scars and 1 for androgenetic alopecia.", False),
+])
+def test_relevance_reads_the_participants_condition_not_hair_removed(
+        title: str, text: str, relevant: bool) -> None:
+    assert tag_article(article(title, (None, text))).relevant is relevant
+
+
 def test_animals_with_humans_is_not_preclinical() -> None:
     result = tag_article(article(
         "Microneedling for hair loss",

@@ -357,7 +357,9 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
                 conditions[FPHL] = _Hit(FPHL, f"condition.{FPHL}.participants", i, 0, 0)
                 break
 
-    relevant, relevant_index, relevant_rule = _relevance(doc, chosen["intervention"])
+    relevant, relevant_index, relevant_rule = _relevance(
+        doc, chosen["intervention"],
+        conditions if primary or design == "preclinical" else {})
     result.relevant = relevant
     if relevant_index is not None:
         tags.append(doc.tag("relevant", "true" if relevant else "false", relevant_index,
@@ -480,8 +482,13 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
     return (cues[best[0]], best[1]) if best is not None else None
 
 
-def _relevance(doc: _Document, interventions: dict[str, _Hit]) -> tuple[bool, int | None, str]:
-    """Microneedling (as the design's policy counts it) used for hair loss or growth."""
+def _relevance(doc: _Document, interventions: dict[str, _Hit],
+               participants_have: dict[str, _Hit]) -> tuple[bool, int | None, str]:
+    """Microneedling (as the design's policy counts it) used for hair loss or growth: the
+    two in the title or in one sentence, or needling an arm of a study whose own
+    participants (or animals) have a hair-loss condition ("Women with FPHL were
+    included. Twenty-five patients received microneedling"). A review's conditions are
+    its studies' (one of many indications), so they are not passed."""
     context = doc.rules.context
     has_title = bool(doc.sentences) and doc.sentences[0].source == TITLE
     title_index = 0 if has_title else None
@@ -501,6 +508,9 @@ def _relevance(doc: _Document, interventions: dict[str, _Hit]) -> tuple[bool, in
         for match in lexicon.matcher.finditer(text):
             if lexicon.rule_for(match).code == "microneedling":
                 return True, i, "relevant.sentence"
+    if participants_have:  # every condition of TAGS.md is a hair-loss condition
+        first = min(participants_have.values(), key=lambda hit: hit.sentence)
+        return True, first.sentence, "relevant.condition"
     return False, title_index, "relevant.no_hair_context"
 
 
