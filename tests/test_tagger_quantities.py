@@ -207,6 +207,7 @@ def test_needle_depth_hard_negatives(sentence: str, depth: tuple[float, float] |
     ("0.5 mm and 1.5 mm", (0.5, 1.5)),
     ("1.5 mm versus 2 mm", (1.5, 2.0)),
     ("0.5 mm on the frontal hairline and 1.5 mm at the vertex", (0.5, 1.5)),
+    ("1.5 mm was used on the vertex and 1 mm on the temples", (1.0, 1.5)),
     ("0.5, 1.0 and 1.5 mm", (0.5, 1.5)),
     ("Dermapen 4, 0.8-1.2 mm", (0.8, 1.2)),
     ("0.25 mm in diameter", None),

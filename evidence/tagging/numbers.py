@@ -50,7 +50,9 @@ _DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?|micromet(?:er|re)s?"
 # The first end may carry its own unit and where it was used: "0.5 mm to 1.5 mm",
 # "0.5 mm (frontal) to 2.5 mm", "1.5 mm on the vertex and 1.0 mm".
 # "on the frontal hairline", "at the vertex", "in the temporal area".
-_FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
+# "1.5 mm was used on the vertex and 1 mm on the temples" too.
+_FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|(?:\s+(?:was|were)\s+(?:used|applied|set))?"
+                             r"\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
                              r"(?:\s+(?!(?:and|or|to|versus|vs)\b)[a-z]+)?)")
 _RANGE_DASH = r"(?:-|–|—|‐|‑|to)"
 # "0.5, 1.0 and 1.5 mm": the values between the ends, the last joined by "and" or "or"
