@@ -54,6 +54,8 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     ("Men with AGA (n = 20) used a home-use dermaroller daily together with minoxidil.", 20),
     ("Women with female pattern hair loss [n = 24] received three sessions of PRP with "
      "microneedling.", 24),
+    ("Older adult participants aged ≥60 years (n=123) were from a nested trial of "
+     "microneedling.", 123),
     # one group told by sex
     ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
      "microneedling.", 40),
@@ -86,6 +88,9 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     # the arms' counts after people already counted
     (("In this cohort, 70 patients with androgenetic alopecia chose PRP with microneedling "
       "(n = 38) or PRP alone (n = 32).",), 70),
+    # a review's studies, then their participants
+    (("Twelve studies (n = 563) met the inclusion criteria, including six trials of "
+      "microneedling.",), 563),
     # cases others reported
     (("Forty men with AGA had microneedling.",
       "Only 15 cases of this association have been reported in the literature."), 40),

@@ -136,21 +136,29 @@ _SAMPLE_BRACKETED_AFTER = re.compile(
     _F,
 )
 # Tier 1a, where no sentence says more: "Patients (n = 40) with patchy alopecia areata
-# were treated", "Men with AGA (n = 20) used ...": the count right after a people word,
-# or after what they have, is theirs, whatever verb follows; each such group of the
-# sentence adds up ("patients (n = 9) and controls (n = 9)"), not the arms' ("to
-# microneedling (n = 20) or minoxidil (n = 20)", "patients with AGA treated with
-# microneedling (n = 20)": no treatment word in what they have). Square brackets too.
+# were treated", "Men with AGA (n = 20) used ...", "participants aged ≥60 years (n=123)":
+# the count right after a people word, or after their age or what they have, is theirs,
+# whatever verb follows; each such group of the sentence adds up ("patients (n = 9) and
+# controls (n = 9)"), not the arms' ("to microneedling (n = 20) or minoxidil (n = 20)",
+# "patients with AGA treated with microneedling (n = 20)": no treatment word in what they
+# have). Square brackets too.
 _WHAT_THEY_HAVE = (
-    r"(?P<have>\s+(?:with|having)(?:\s+(?!(?:treated|treatment|received|receiving|underwent"
+    r"(?P<have>(?:\s+aged\s*(?:≥|>=|>|over\s+|between\s+)?\s*\d+(?:\s*(?:-|–|to|and)\s*\d+)?"
+    r"(?:\s+years?(?:\s+old)?)?)?"
+    r"(?:\s+(?:with|having)(?:\s+(?!(?:treated|treatment|received|receiving|underwent"
     r"|undergoing|randomi[sz]ed|allocated|assigned|versus|vs|plus|using|used|given)\b)"
-    r"[^\s.;,\d()\[\]]+){1,10}?)?")
+    r"[^\s.;,\d()\[\]]+){1,10}?)?)")
 _SAMPLE_BRACKETED_PEOPLE = re.compile(
     rf"\b(?:{_PEOPLE}|controls?\b){_WHAT_THEY_HAVE}\s*[(\[]\s*n\s*=\s*(?P<n>\d+)\s*[)\]]",
     _F)
 # People already counted by a number before them: a bracket after what they have is
 # then an arm's count.
 _COUNTED_RIGHT_BEFORE = re.compile(rf"{_NUM}\s+{_MOD}{{0,3}}$", _F)
+# A review's "Twelve studies (n = 563)": the studies counted, then their participants.
+_SAMPLE_STUDIES_BRACKETED = re.compile(
+    rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|rcts|articles|reports)\s*[(\[]\s*n\s*="
+    rf"\s*(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+)\s*(?:patients|participants|subjects)?\s*[)\]]",
+    _F)
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
@@ -370,7 +378,8 @@ class _Ungated:
 
 
 _UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER,
-                                                       _SAMPLE_BRACKETED_PEOPLE)}
+                                                       _SAMPLE_BRACKETED_PEOPLE,
+                                                       _SAMPLE_STUDIES_BRACKETED)}
 
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
@@ -381,6 +390,7 @@ _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
     _SAMPLE_BRACKETED: ("=",),
     _SAMPLE_BRACKETED_AFTER: ("=",),
     _SAMPLE_BRACKETED_PEOPLE: ("=",),
+    _SAMPLE_STUDIES_BRACKETED: ("=",),
 }
 
 _DIGIT = re.compile(r"\d")
@@ -418,9 +428,10 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
     people = [index for index, text in enumerate(sentences)
-              if _HAS_PEOPLE.has_match(text) and _may_have_number(text)
-              and (_WEAK_GATED.has_match(text) or ("=" in text and any(
-                  gated.has_match(text) for gated in _BRACKETED_GATED)))]
+              if _may_have_number(text) and (
+                  (_HAS_PEOPLE.has_match(text) and (_WEAK_GATED.has_match(text) or (
+                      "=" in text and any(gated.has_match(text) for gated in _BRACKETED_GATED))))
+                  or ("=" in text and _UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text)))]
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
@@ -443,7 +454,7 @@ def _tier(*patterns: re.Pattern[str]) -> _Tier:
 
 _STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
 _STRONG_TIER = _tier(*_STRONG)
-_BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE)
+_BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE, _SAMPLE_STUDIES_BRACKETED)
 _COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
 _WEAK_TIER = _tier(_SAMPLE_WEAK)
 _TITLE_TIER = _STRONG_TIER + _BRACKETED_PEOPLE_TIER + _COMPLETED_TIER + _WEAK_TIER
