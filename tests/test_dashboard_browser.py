@@ -11,6 +11,7 @@ downloaded). Without it the test is skipped, unless EVIDENCE_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -21,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,55 +104,67 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_filter_open_a_study_and_download_csv(app_url: str, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _browser_page(**context_options: Any) -> Iterator[Any]:
+    """A page of headless Chromium (Debian's), its waits set for a loaded 2-core machine:
+    assertions keep their own 5 s default otherwise."""
     from playwright.sync_api import expect, sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                              headless=True)
         try:
-            context = browser.new_context(accept_downloads=True,
-                                          viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                          **context_options)
             page = context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
-            # Assertions keep their own 5 s default, too short on a loaded 2-core machine.
             expect.set_options(timeout=UI_TIMEOUT_MS)
-            page.goto(app_url)
-            expect(page.get_by_text("Open a cell of the evidence map")).to_be_visible()
-            expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(4)
-            page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
-
-            page.goto(f"{app_url}/studies")
-            expect(page.get_by_text("8 studies match", exact=False)).to_be_visible()
-
-            # a filter, through the sidebar
-            page.get_by_text("Exclude retracted studies").click()
-            expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
-            page.wait_for_url("**exclude_retracted=1**")
-
-            # open a study through the picker
-            picker = page.get_by_test_id("stSelectbox").filter(has_text="Open a study")
-            picker.click()
-            page.keyboard.type("91000002")
-            page.keyboard.press("Enter")
-            expect(page.get_by_role("heading", name="Platelet-rich plasma", exact=False)
-                   ).to_be_visible()
-            page.wait_for_url("**study=91000002**")
-            expect(page.locator("mark").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "dashboard-study.png"), full_page=True)
-
-            # the same filter on the Export page; download the CSV
-            page.get_by_test_id("stSidebarNav").get_by_text("Export").click()
-            expect(page.get_by_text("6 studies", exact=False).first).to_be_visible()
-            with page.expect_download() as download_info:
-                page.get_by_role("button", name="Download CSV").click()
-            download = download_info.value
-            path = tmp_path / "export.csv"
-            download.save_as(path)
-            page.screenshot(path=str(ARTIFACTS / "dashboard-export.png"), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def test_filter_open_a_study_and_download_csv(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _browser_page(accept_downloads=True) as page:
+        page.goto(app_url)
+        expect(page.get_by_text("Open a cell of the evidence map")).to_be_visible()
+        expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(4)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
+
+        page.goto(f"{app_url}/studies")
+        expect(page.get_by_text("8 studies match", exact=False)).to_be_visible()
+
+        # a filter, through the sidebar
+        page.get_by_text("Exclude retracted studies").click()
+        expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
+        page.wait_for_url("**exclude_retracted=1**")
+
+        # open a study through the picker
+        picker = page.get_by_test_id("stSelectbox").filter(has_text="Open a study")
+        picker.click()
+        page.keyboard.type("91000002")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Platelet-rich plasma", exact=False)
+               ).to_be_visible()
+        page.wait_for_url("**study=91000002**")
+        expect(page.locator("mark").first).to_be_visible()
+        # each number over its sentence, in the page as a reader sees it
+        expect(page.get_by_text("From: “Forty patients were randomized", exact=False).first
+               ).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "dashboard-study.png"), full_page=True)
+
+        # the same filter on the Export page; download the CSV
+        page.get_by_test_id("stSidebarNav").get_by_text("Export").click()
+        expect(page.get_by_text("6 studies", exact=False).first).to_be_visible()
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download CSV").click()
+        download = download_info.value
+        path = tmp_path / "export.csv"
+        download.save_as(path)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-export.png"), full_page=True)
 
     assert download.suggested_filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -162,64 +176,48 @@ def test_filter_open_a_study_and_download_csv(app_url: str, tmp_path: Path) -> N
 def test_filters_stay_set_from_page_to_page(app_url: str) -> None:
     """A filter from a shared link, or set in the sidebar, holds on every page the user
     opens next, until cleared: an export must never quietly hold every study."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            navigation = page.get_by_test_id("stSidebarNav")
-            retracted_box = page.get_by_role("checkbox", name="Exclude retracted studies")
+    with _browser_page() as page:
+        navigation = page.get_by_test_id("stSidebarNav")
+        retracted_box = page.get_by_role("checkbox", name="Exclude retracted studies")
 
-            page.goto(f"{app_url}/studies?exclude_retracted=1")  # a shared link
-            expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
-            for name in ("Overview", "Studies", "Export", "Studies"):
-                navigation.get_by_text(name, exact=True).click()
-                page.wait_for_url("**exclude_retracted=1**")
-                expect(retracted_box).to_be_checked()
-            expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
+        page.goto(f"{app_url}/studies?exclude_retracted=1")  # a shared link
+        expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
+        for name in ("Overview", "Studies", "Export", "Studies"):
+            navigation.get_by_text(name, exact=True).click()
+            page.wait_for_url("**exclude_retracted=1**")
+            expect(retracted_box).to_be_checked()
+        expect(page.get_by_text("6 studies match", exact=False)).to_be_visible()
 
-            # set in the sidebar, then through three pages
-            page.get_by_text("Clear filters").click()
-            expect(page.get_by_text("8 studies match", exact=False)).to_be_visible()
-            page.get_by_test_id("stSidebar").get_by_text(
-                "About microneedling for hair loss only").click()
+        # set in the sidebar, then through three pages
+        page.get_by_text("Clear filters").click()
+        expect(page.get_by_text("8 studies match", exact=False)).to_be_visible()
+        page.get_by_test_id("stSidebar").get_by_text(
+            "About microneedling for hair loss only").click()
+        page.wait_for_url("**relevant_only=1**")
+        for name in ("Overview", "Export", "Studies"):
+            navigation.get_by_text(name, exact=True).click()
             page.wait_for_url("**relevant_only=1**")
-            for name in ("Overview", "Export", "Studies"):
-                navigation.get_by_text(name, exact=True).click()
-                page.wait_for_url("**relevant_only=1**")
-            relevant = page.get_by_role("checkbox", name="About microneedling for hair loss only")
-            expect(relevant).to_be_checked()
-            expect(retracted_box).not_to_be_checked()
-        finally:
-            browser.close()
+        relevant = page.get_by_role("checkbox", name="About microneedling for hair loss only")
+        expect(relevant).to_be_checked()
+        expect(retracted_box).not_to_be_checked()
 
 
 def test_back_after_clear_filters_returns_to_the_view_before(app_url: str) -> None:
     """One Back undoes "Clear filters": the address changes once, not a filter at a time
     (which left Back walking through filters nobody had chosen)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shared = f"{app_url}/studies?design=rct&intervention=microneedling&exclude_retracted=1"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            page.goto(shared)
-            narrowed = page.get_by_text("studies match: design: RCT", exact=False)
-            expect(narrowed).to_be_visible()
-            shown = narrowed.inner_text()
-            page.get_by_text("Clear filters").click()
-            expect(page.get_by_text("8 studies match: no filters")).to_be_visible()
-            page.wait_for_url(f"{app_url}/studies")
-            page.go_back()
-            page.wait_for_url(shared)
-            expect(page.get_by_text(shown)).to_be_visible()
-        finally:
-            browser.close()
+    with _browser_page() as page:
+        page.goto(shared)
+        narrowed = page.get_by_text("studies match: design: RCT", exact=False)
+        expect(narrowed).to_be_visible()
+        shown = narrowed.inner_text()
+        page.get_by_text("Clear filters").click()
+        expect(page.get_by_text("8 studies match: no filters")).to_be_visible()
+        page.wait_for_url(f"{app_url}/studies")
+        page.go_back()
+        page.wait_for_url(shared)
+        expect(page.get_by_text(shown)).to_be_visible()
