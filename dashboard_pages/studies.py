@@ -26,6 +26,8 @@ SORT_LABELS: Final = {"year": "Newest first", "level": "Best evidence first",
 ROW_LIMITS: Final = (100, 500, 2000)
 STUDY_PARAM: Final = "study"
 SORT_PARAM: Final = "sort"
+PAGE_PARAM: Final = "page"
+ROWS_PARAM: Final = "rows"
 #: Where the chosen sort and open study outlive a visit to another page (Streamlit
 #: forgets the state of widgets a page does not draw); the Export page reads the sort.
 KEPT_SORT: Final = "_study_sort_kept"
@@ -107,20 +109,42 @@ def _sort_choice() -> str:
     return sort
 
 
+def _linked_number(name: str, allowed: range | tuple[int, ...], default: int) -> int:
+    """A number from the address (a shared link), when it is one of ``allowed``."""
+    raw = st.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) in allowed else default
+
+
+def _limit_choice() -> int:
+    state = st.session_state
+    if "study_limit" not in state:
+        state["study_limit"] = _linked_number(ROWS_PARAM, ROW_LIMITS, ROW_LIMITS[0])
+    limit = int(st.selectbox("Rows per page", ROW_LIMITS, key="study_limit"))
+    if limit == ROW_LIMITS[0]:
+        st.query_params.pop(ROWS_PARAM, None)
+    else:
+        st.query_params[ROWS_PARAM] = str(limit)
+    return limit
+
+
 def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
     """The page of rows to show (1-based): the first again when ``rows`` (the filter,
-    sort and page size) change, never beyond the last."""
+    sort and page size) change, never beyond the last; a shared link's page on arrival."""
     pages = max(1, math.ceil(total / limit))
     state = st.session_state
     if state.get("_paged_rows") != rows:
+        arriving = "_paged_rows" not in state
         state["_paged_rows"] = rows
-        state["study_page"] = 1
+        state["study_page"] = _linked_number(PAGE_PARAM, range(1, pages + 1), 1) if arriving else 1
     elif state.get("study_page", 1) > pages:
         state["study_page"] = pages
-    if pages == 1:
-        return 1
-    return int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1,
-                               key="study_page"))
+    page = 1 if pages == 1 else int(st.number_input(
+        f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="study_page"))
+    if page == 1:
+        st.query_params.pop(PAGE_PARAM, None)
+    else:
+        st.query_params[PAGE_PARAM] = str(page)
+    return page
 
 
 def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> pd.DataFrame:
@@ -128,7 +152,7 @@ def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> 
     with left:
         sort = _sort_choice()
     with middle:
-        limit = int(st.selectbox("Rows per page", ROW_LIMITS, key="study_limit"))
+        limit = _limit_choice()
     with right:
         page = _page_choice(total, limit, (study_filter, sort, limit))
     if sort == "year":

@@ -72,7 +72,7 @@ def sqlite_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     yield url
 
 
-def _app(page: str | None = None, **params: str | list[str]) -> AppTest:
+def _app(page: str | None = None, /, **params: str | list[str]) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
@@ -496,8 +496,16 @@ def test_every_study_is_reachable_page_by_page(db_url: str, tmp_path: Path,
         seen += _table_pmids(at)
     assert seen == sorted(pmids, key=int)
     assert "Rows 201-230 of 230 studies" in " ".join(c.value for c in at.caption)
+    assert _param(at, "page") == ["3"]
     at.checkbox(key="flt_exclude_retracted").check().run()
     assert at.number_input(key="study_page").value == 1
+    assert "page" not in at.query_params
+    # a shared link opens on its page and page size
+    shared = _app("studies", sort="pmid", page="2", rows="100")
+    assert shared.number_input(key="study_page").value == 2
+    assert _table_pmids(shared) == sorted(pmids, key=int)[100:200]
+    beyond = _app("studies", sort="pmid", page="9")
+    assert beyond.number_input(key="study_page").value == 1
 
 
 def test_the_per_year_chart_says_which_studies_it_cannot_place(sqlite_loaded: str) -> None:
