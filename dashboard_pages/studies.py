@@ -41,7 +41,8 @@ HIGHLIGHT_STYLE: Final = ("<style>.evidence mark{background:#F0E442;color:#000;"
 #: The short columns a researcher filters on first, so that they stay in view on a
 #: laptop screen; the title and the lists after them.
 TABLE_ORDER: Final = ("pmid", "year", "design", "evidence_level", "sample_size", "title",
-                      "outcomes", "interventions", "retracted")
+                      "outcomes", "interventions", "needle_depth", "sessions",
+                      "follow_up_weeks", "relevant", "retracted")
 TABLE_COLUMNS: Final = {
     "pmid": st.column_config.TextColumn("PMID", width="small"),
     "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
@@ -52,6 +53,12 @@ TABLE_COLUMNS: Final = {
     "sample_size": st.column_config.NumberColumn("n", width="small"),
     "outcomes": st.column_config.TextColumn("Outcomes"),
     "interventions": st.column_config.TextColumn("Interventions"),
+    "needle_depth": st.column_config.TextColumn("Depth", width="small"),
+    "sessions": st.column_config.NumberColumn("Sessions", width="small"),
+    "follow_up_weeks": st.column_config.NumberColumn("Follow-up (wk)", width="small"),
+    "relevant": st.column_config.CheckboxColumn(
+        "On topic", width="small", help="About microneedling for hair loss (the tagger's "
+                                        "reading; the study view shows the sentence)"),
     "retracted": st.column_config.CheckboxColumn("Retracted", width="small"),
 }
 
@@ -218,13 +225,10 @@ def _protocol(record: Mapping[str, Any], sentences: Mapping[str, str]) -> None:
     """The four numbers, each over the sentence it was read from (``sentences``: tag kind
     to sentence), so a number quoted to a patient can be checked where it stands."""
     depth = record.get("needle_depth_mm")
-    depth_text = "—"
-    if depth:
-        low, high = depth
-        depth_text = f"{low:g} mm" if low == high else f"{low:g}–{high:g} mm"
+    depth = (queries.depth_text(*depth) if depth else None) or "—"
     weeks = record.get("follow_up_weeks")
     numbers = (("sample_size", "Participants (n)", record.get("sample_size") or "—"),
-               ("needle_depth_mm", "Needle depth", depth_text),
+               ("needle_depth_mm", "Needle depth", depth),
                ("sessions", "Sessions", record.get("sessions") or "—"),
                ("follow_up_weeks", "Follow-up", f"{weeks:g} weeks" if weeks else "—"))
     for column, (kind, title, value) in zip(st.columns(4), numbers, strict=True):

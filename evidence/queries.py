@@ -629,7 +629,8 @@ def summary_by_design(session: Session, study_filter: StudyFilter = StudyFilter(
 
 #: Columns of :func:`study_table`, in display order.
 STUDY_TABLE_COLUMNS = ("pmid", "year", "title", "design", "evidence_level", "sample_size",
-                       "outcomes", "interventions", "retracted")
+                       "outcomes", "interventions", "needle_depth", "sessions",
+                       "follow_up_weeks", "relevant", "retracted")
 
 
 def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
@@ -652,7 +653,9 @@ def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
         chunk = ids[start:start + RECORD_CHUNK]
         for row in session.execute(
                 select(Study.id, Study.pmid, Study.year, Study.title, Study.design,
-                       Study.evidence_level, Study.sample_size, Study.retracted)
+                       Study.evidence_level, Study.sample_size, Study.needle_depth_min_mm,
+                       Study.needle_depth_max_mm, Study.sessions, Study.follow_up_weeks,
+                       Study.relevant, Study.retracted)
                 .where(Study.id.in_(chunk))):
             studies[row[0]] = tuple(row[1:])
         for study_id, kind, code in session.execute(
@@ -665,14 +668,25 @@ def study_table(session: Session, study_filter: StudyFilter = StudyFilter(), *,
                 held.append(code)
     rows = []
     for study_id in ids:
-        pmid, year, title, design, level, sample_size, retracted = studies[study_id]
+        (pmid, year, title, design, level, sample_size, depth_low, depth_high, sessions,
+         weeks, relevant, retracted) = studies[study_id]
         tagged = codes.get(study_id, {"outcome": [], "intervention": []})
         rows.append((pmid, year, title, label(design), level, sample_size,
                      "; ".join(label(code) for code in tagged["outcome"]),
                      "; ".join(label(code) for code in tagged["intervention"]),
-                     bool(retracted)))
+                     depth_text(depth_low, depth_high), sessions,
+                     round(weeks) if weeks is not None else None,
+                     bool(relevant), bool(retracted)))
     frame = pd.DataFrame(rows, columns=list(STUDY_TABLE_COLUMNS))
-    return frame.astype({"year": "Int64", "sample_size": "Int64", "evidence_level": "Int64"})
+    return frame.astype({"year": "Int64", "sample_size": "Int64", "evidence_level": "Int64",
+                         "sessions": "Int64", "follow_up_weeks": "Int64"})
+
+
+def depth_text(low: float | None, high: float | None) -> str | None:
+    """A needle depth as a reader writes it: "1.5 mm", "0.5–1.5 mm"."""
+    if low is None or high is None:
+        return None
+    return f"{low:g} mm" if low == high else f"{low:g}–{high:g} mm"
 
 
 def year_bounds(session: Session) -> tuple[int | None, int | None]:

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import event, select, update
 
@@ -177,6 +178,17 @@ def test_study_table_rows_order_and_labels(loaded: Database, sort: str) -> None:
         assert row.outcomes == "; ".join(label(code) for code in record["outcomes"])
         assert row.interventions == "; ".join(label(code) for code in record["interventions"])
         assert row.retracted is False
+        assert row.relevant is record["relevant"]
+        # the protocol numbers, to compare studies without opening each
+        assert (None if pd.isna(row.sessions) else row.sessions) == record["sessions"]
+        weeks = record["follow_up_weeks"]
+        assert (None if pd.isna(row.follow_up_weeks) else row.follow_up_weeks) == (
+            None if weeks is None else round(weeks))
+        depth = record["needle_depth_mm"]
+        assert (None if pd.isna(row.needle_depth) else row.needle_depth) == (
+            None if depth is None else (
+            f"{depth[0]:g} mm" if depth[0] == depth[1] else f"{depth[0]:g}–{depth[1]:g} mm"))
+    assert table["needle_depth"].notna().any() and table["sessions"].notna().any()
     if sort == "level":
         assert list(table["evidence_level"]) == sorted(table["evidence_level"])
     assert table.loc[table.pmid == "91000002", "title"].item().endswith(
