@@ -242,6 +242,53 @@ def test_relevance_reads_the_participants_condition_not_hair_removed(
     assert tag_article(article(title, (None, text))).relevant is relevant
 
 
+@pytest.mark.parametrize(("title", "sections", "design"), [
+    # a trial's background or conclusion citing a review is not the record's own design
+    ("Microneedling with minoxidil in androgenetic alopecia: a randomised controlled trial",
+     (("BACKGROUND", "A 2021 meta-analysis suggested that microneedling enhances minoxidil."),
+      ("METHODS", "Sixty men with AGA were randomised to minoxidil alone or with needling.")),
+     "rct"),
+    ("Microneedling in androgenetic alopecia",
+     ((None, "Meta-analyses have confirmed the efficacy of topical minoxidil. We treated 20 "
+             "men with microneedling. Our findings agree with a recent meta-analysis."),),
+     "case_series"),
+    ("Microneedling in female pattern hair loss",
+     ((None, "Systematic reviews have highlighted the lack of controlled data. We treated 20 "
+             "women with monthly microneedling."),), "case_series"),
+    # how the allocation was made random
+    ("Microneedling with PRP for eyebrow hypotrichosis",
+     ((None, "Eighteen women were included. In each woman, one eyebrow, selected by coin "
+             "toss, was treated with microneedling."),), "rct"),
+    # arms counted apart, randomization not stated
+    ("Microneedling plus PRP versus PRP alone",
+     ((None, "Forty women with FPHL were allocated to PRP with microneedling (n = 20) or PRP "
+             "alone (n = 20)."),), "controlled_trial"),
+    ("Microneedling for persistent atrial fibrillation",
+     ((None, "Microneedling was performed in 27 patients who had undergone ablation for "
+             "paroxysmal (n=3) or persistent (n=24) disease."),), "case_series"),
+    # cases and their matched controls
+    ("Microneedling in female pattern hair loss: matched controls",
+     ((None, "We reviewed the charts of 38 women treated with microneedling and 38 age- and "
+             "grade-matched women treated with minoxidil alone."),), "cohort"),
+])
+def test_design_from_the_records_own_words(title: str, sections: tuple[tuple[str | None, str],
+                                                                           ...],
+                                           design: str) -> None:
+    result = tag_article(article(title, *sections))
+    assert result.design == design
+    if title.endswith("matched controls"):
+        assert result.sample_size == 76
+
+
+def test_a_notice_about_another_record_has_no_design_or_outcomes_of_its_own() -> None:
+    for notice in ("Published Erratum", "Retraction of Publication"):
+        result = tag_article(article(
+            "Microneedling with minoxidil: a randomized controlled trial",
+            (None, "In the article, hair density at 12 weeks was misreported as 146 "
+                   "hairs/cm2."), types=["Journal Article", notice]))
+        assert (result.design, result.outcomes) == ("other", [])
+
+
 def test_animals_with_humans_is_not_preclinical() -> None:
     result = tag_article(article(
         "Microneedling for hair loss",

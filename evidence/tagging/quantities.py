@@ -58,6 +58,13 @@ _ARM_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:,\d]|,(?!\s*and\b)){0,80}?"
 _TREATED_AFTER = (r"(?:who\s+(?:had\s+)?|that\s+)?(?:were\s+|had\s+been\s+)?(?:received|receiving"
                   r"|used|using|treated|underwent|undergoing|given|applied|applying)\b")
 _SAMPLE_TWO_GROUPS = (
+    # "38 women treated with X and 38 age-matched women treated with Y": cases and their
+    # matched controls, both studied.
+    re.compile(
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_GAP}\band\s+(?P<m>{_NUM})\s+"
+        rf"(?:[\w-]+\s+){{0,5}}?[\w-]*matched\s+(?:{_MOD}{{0,2}})?(?:{_PEOPLE}|controls?\b)",
+        _F,
+    ),
     re.compile(
         rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_GAP}\bcompared\s+(?:with|to)\s+"
         rf"(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+{_TREATED_AFTER}",
@@ -384,8 +391,9 @@ _UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPL
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
 _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
-    _SAMPLE_TWO_GROUPS[0]: ("compared",),
-    _SAMPLE_TWO_GROUPS[1]: ("randomi", "allocated", "assigned"),
+    _SAMPLE_TWO_GROUPS[0]: ("matched",),
+    _SAMPLE_TWO_GROUPS[1]: ("compared",),
+    _SAMPLE_TWO_GROUPS[2]: ("randomi", "allocated", "assigned"),
     _SAMPLE_COMPLETED: ("completed",),
     _SAMPLE_BRACKETED: ("=",),
     _SAMPLE_BRACKETED_AFTER: ("=",),

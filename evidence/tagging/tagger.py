@@ -11,6 +11,7 @@ mention for reviews), and read the numbers. Every label becomes a
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -402,6 +403,10 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
         return cue.code, doc.tag("design", cue.code, index, cue.id)
     if people is not None:
         count, index = people
+        if count > 3 and (arms := _arms_sentence(doc)) is not None:
+            # two arms counted apart, randomization not stated (TAGS.md: controlled trial)
+            return "controlled_trial", doc.tag("design", "controlled_trial", arms,
+                                               "design.controlled_trial.arms")
         design = "case_report" if count <= 3 else "case_series"
         return design, doc.tag("design", design, index, f"design.{design}.participants")
     for ptype, design in rules.when_text_is_silent:
@@ -420,6 +425,27 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
     )
     design = "other" if describes_itself else "narrative_review"
     return design, doc.tag("design", design, 0, f"design.{design}.fallback")
+
+
+# Arms counted apart: "allocated to X (n = 20) or Y (n = 20)", "treated either with X
+# (n=11) or Y (n=11)", "two groups of 15"; not a breakdown of those studied ("paroxysmal
+# (n=3) or persistent (n=24) AF", "patients (n = 61) and healthy women (n = 35)").
+_ARMS = re.compile(
+    r"\b(?:allocated|assigned|divided|randomi[sz]ed|treated\s+either|received\s+either"
+    r"|given\s+either)\b(?:[^.;]|\.\d){0,120}?[(\[]\s*n\s*=\s*\d+\s*[)\]]"
+    r"(?:[^.;]|\.\d){0,100}?\b(?:or|versus|vs\.?)\s(?:[^.;]|\.\d){0,100}?"
+    r"[(\[]\s*n\s*=\s*\d+\s*[)\]]"
+    r"|\b(?:two|three|four|2|3|4)\s+(?:treatment\s+|study\s+|equal\s+|parallel\s+)?"
+    r"(?:groups|arms)\s+(?:of|each\s+of)\s+\d+", re.IGNORECASE)
+
+
+def _arms_sentence(doc: _Document) -> int | None:
+    """The first counted sentence that counts two arms apart, if any."""
+    for i, text in enumerate(doc.norm):
+        if doc.counted[i] and ("=" in text or "group" in text.lower() or "arms" in text) \
+                and _ARMS.search(text):
+            return i
+    return None
 
 
 def _refined_by_text(doc: _Document, people: tuple[int, int] | None,
