@@ -108,6 +108,8 @@ def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | Non
     ("Hair counts at wk 26 favoured microneedling.", 26),
     ("Patients were followed up at 3 months and 2 years.", 104),
     ("Hair density was assessed at 6 months and 12 weeks.", 26),
+    ("Hair density increased at the 12-month visit.", 52),
+    ("Results were maintained at the 1-year assessment.", 52),
     # the trial's own length
     ("We conducted a 24-week, randomized, investigator-blinded trial in 40 men.", 24),
 ])
@@ -126,6 +128,10 @@ def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
     # how long they had had hair loss, and how often they were treated
     ("Patients with hair loss for 6 months or longer were treated every 2 weeks and assessed "
      "at baseline and 12 weeks.", 12),
+    # how long the hair loss has lasted since chemotherapy
+    ("Women with alopecia persisting 18 months after completing chemotherapy were assessed at "
+     "week 12.", 12),
+    ("Alopecia two years after docetaxel-based chemotherapy was assessed at 4 months.", 17),
     # an optional extra phase is not everyone's follow-up
     ("Evaluations occurred at baseline and at week 12, followed by an optional cross-arm at "
      "week 24.", 12),
@@ -147,6 +153,7 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients received 6 sessions of radiofrequency microneedling.", 6),
     ("Twenty patients were randomized to 6 sessions of fractional laser or microneedling.", 6),
     ("Twenty patients received six sessions of treatment with microneedling.", 6),
+    ("Twenty patients received a single session of microneedling.", 1),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
     ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),
@@ -200,6 +207,12 @@ def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
     ("Twenty men were treated with microneedling; the needles were 2 mm apart.", None),
     # a comparison is not the depth used
     ("Needles up to 2.5 mm long were avoided; the depth used was 1 mm in 20 men.", (1.0, 1.0)),
+    # the depth of the injection given with it is not the needling's
+    ("Twenty-six patients received PRP injected 2.5 mm deep, followed by microneedling with "
+     "a dermapen at 1 mm.", (1.0, 1.0)),
+    ("Thirty patients received PRP injected intradermally at a depth of 2 mm, followed by "
+     "microneedling with a 0.75-mm dermaroller.", (0.75, 0.75)),
+    ("After injection of PRP, microneedling at 1.5 mm was done in 20 men.", (1.5, 1.5)),
     # the device written in two words
     ("Forty-two women had six microneedling sessions with a 0.6-mm derma roller.", (0.6, 0.6)),
     ("Ten patients were treated with a derma stamp (1.5 mm) and triamcinolone.", (1.5, 1.5)),

@@ -194,6 +194,20 @@ def test_a_treatment_that_failed_before_is_not_an_arm() -> None:
     assert "corticosteroid" not in resistant.interventions
 
 
+@pytest.mark.parametrize("sentence", [
+    "Unlike microneedling or PRP, oral minoxidil does not require clinic visits.",
+    "Compared with microneedling-assisted steroid delivery reported previously, the "
+    "injection remains more effective.",
+])
+def test_a_treatment_the_discussion_sets_against_is_not_an_arm(sentence: str) -> None:
+    result = tag_article(article(
+        "Oral versus topical minoxidil in male androgenetic alopecia: a randomised trial",
+        ("METHODS", "Ninety men were randomised to oral or topical minoxidil for 24 weeks."),
+        ("CONCLUSION", sentence)))
+    assert result.interventions == ["minoxidil"]
+    assert result.relevant is False
+
+
 def test_arms_without_randomization_are_a_controlled_trial() -> None:
     result = tag_article(article(
         "Microneedling with stem cell conditioned media in AGA",

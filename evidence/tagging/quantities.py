@@ -217,6 +217,9 @@ _SESSIONS = (
         _F,
     ),
     re.compile(rf"\b(?:treated|performed|repeated)\s+(?P<n>{_NUM})\s+times\b", _F),
+    # "a single session of microneedling", "one session": one.
+    re.compile(r"\b(?:a\s+)?(?P<n>single|one)\s+(?:[\w-]+\s+){0,2}?(?:session|sitting)\b(?!s)",
+               _F),
 )
 MAX_PLAUSIBLE_SESSIONS = 60
 # Sessions of another procedure: "24 sessions of low-level laser therapy", "three monthly
@@ -265,9 +268,14 @@ _DEPTH_COMPARISON = re.compile(
 )
 # Just before a value a depth word follows: "needles up to 2.5 mm long were avoided" is a
 # comparison; "the hair was cut to 2 mm length" measures the hair, not the needle.
+# Nor the depth of an injection given with it: "PRP injected 2.5 mm deep, followed by
+# microneedling at 1 mm" (unless a needling word stands between, "after injection of PRP,
+# microneedling at 1.5 mm").
 _NOT_DEPTH_BEFORE = re.compile(
     rf"(?:{_DEPTH_COMPARISON.pattern})\s*$"
-    r"|\b(?:cut|trimmed|clipped|shaved|shortened)\s+(?:to\s+)?(?:a\s+length\s+of\s+)?$",
+    r"|\b(?:cut|trimmed|clipped|shaved|shortened)\s+(?:to\s+)?(?:a\s+length\s+of\s+)?$"
+    r"|\b(?:inject\w*|intradermal\w*|intralesional\w*|mesotherapy|infiltrat\w*)\b"
+    r"(?:(?!needl|roller|\bpens?\b|stamp|\bmn\b)[^.;]){0,40}$",
     _F,
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
@@ -285,6 +293,11 @@ _FOLLOW_UP = (
         _F,
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
+    # "at the 12-month visit", "at the 1-year assessment", "at the week-24 visit".
+    re.compile(rf"\b(?:at|by|until)\s+(?:the\s+)?{_LIST}[- ]{_UNIT}\s+(?:visit|assessment"
+               rf"|evaluation|follow[- ]?up|examination|review)\b", _F),
+    re.compile(r"\b(?:at|by|until)\s+(?:the\s+)?(?P<unit>week|month)[- ](?P<list>\d+)\s+"
+               r"(?:visit|assessment|evaluation|follow[- ]?up|examination)\b", _F),
     # "a 24-week, randomized, investigator-blinded trial": the study's own length.
     re.compile(rf"{_LIST}[- ]{_UNIT},?\s+(?:[\w-]+,?\s+){{0,4}}?(?:trial|study|rct)\b", _F),
     re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post)\b", _F),
@@ -326,9 +339,16 @@ _NOT_FOLLOW_UP_BEFORE = re.compile(
 )
 # "5 years after birth", "3 months before treatment", "36 weeks of gestation", "18 years
 # after undergoing pneumonectomy": not when people were assessed.
+# ... nor "two years after docetaxel-based chemotherapy", "18 months after completing
+# chemotherapy", "3 months after delivery": how long the hair loss has lasted since what
+# caused it. (Not "1 month after surgery": surgery may be what a record studies.)
 _NOT_FOLLOW_UP_AFTER = re.compile(
     r"\s*(?:before|prior)\b|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset"
-    r"|diagnosis|undergoing)\b|\s*(?:of\s+)?(?:gestation(?:al)?|pregnancy|old|of\s+age)\b",
+    r"|diagnosis|undergoing)\b|\s*(?:of\s+)?(?:gestation(?:al)?|pregnancy|old|of\s+age)\b"
+    r"|\s*(?:after|since|following)\s+(?:completing\s+|completion\s+of\s+|the\s+end\s+of\s+"
+    r"|stopping\s+|cessation\s+of\s+)?(?:(?:adjuvant|[\w-]+-based|systemic|the)\s+)?"
+    r"(?:chemotherapy|chemo|radiotherapy|radiation|delivery|childbirth|menopause|docetaxel"
+    r"|paclitaxel|taxanes?|cancer\s+treatment)\b",
     _F,
 )
 # "hair loss for 6 months": how long they had had it.
@@ -341,7 +361,7 @@ _LIST_ITEM = re.compile(rf"(?P<unit>{_UNIT_WORD})|(?P<number>{NUMBER}|\d+)", _F)
 # so that in ASCII text a few substring tests usually answer without a regex scan.
 _HAS_PEOPLE = GatedPattern(re.compile(_PEOPLE, _F))
 _HAS_SESSIONS = GatedPattern(
-    re.compile(r"sessions|sittings|treatments|procedures|applications|times", _F)
+    re.compile(r"session|sitting|treatments|procedures|applications|times", _F)
 )
 _HAS_DEPTH_UNIT = GatedPattern(re.compile(r"mm\b|μm|um\b|micron|micromet|millimet", _F))
 _HAS_DURATION = GatedPattern(re.compile(r"week|wks?\b|month|year|day", _F))
@@ -566,7 +586,7 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
                 if _SESSION_RATE_AFTER.match(text, match.end()) or \
                         _of_another_procedure(text, match.end("n"), match.end()):
                     continue
-                value = _int(match.group("n"))
+                value = 1 if match.group("n").lower() == "single" else _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
                     candidates.append((match.start(), value))
         if candidates:

@@ -40,6 +40,8 @@ _CONTEXT_KEYS = (
     "withheld_after",
     "standing_after",
     "failed_after",
+    "contrast_before",
+    "reported_elsewhere_after",
     "excluded_before",
     "avoided_before",
     "not_measured",

@@ -306,11 +306,15 @@ def tag_article(article: Article, rules: RuleSet | None = None) -> Tagging:
         if doc.is_future_work(i, hit.span):  # "... by microneedling in future studies"
             return False
         if primary:
-            return not (context["prior_treatment"].has_match(doc.text_before(i, hit.offset))
+            before = doc.text_before(i, hit.offset)
+            return not (context["prior_treatment"].has_match(before)
+                        or context["contrast_before"].has_match(before)
                         or doc.in_clause_with(i, hit.span, "standing_after", after=True,
                                               reach=_ADJACENT_REACH)
                         or doc.in_clause_with(i, hit.span, "failed_after", after=True,
-                                              reach=0))
+                                              reach=0)
+                        or doc.in_clause_with(i, hit.span, "reported_elsewhere_after",
+                                              after=True, reach=_NOT_MEASURED_REACH))
         return not context["established_treatment"].has_match(doc.norm[i])
 
     def states_aim(hit: _Hit) -> bool:
