@@ -208,6 +208,32 @@ def test_a_treatment_the_discussion_sets_against_is_not_an_arm(sentence: str) ->
     assert result.relevant is False
 
 
+@pytest.mark.parametrize(("sentence", "outcomes"), [
+    # the disease's symptoms that improved are a result, not adverse events
+    ("Four reported reduced scalp tenderness and pruritus, and trichoscopy showed increased "
+     "hair density.", ["hair_density"]),
+    ("Scalp pruritus and burning improved in seven, while hair density was unchanged.",
+     ["hair_density"]),
+    # ... while the procedure's own discomfort is one
+    ("Hair density increased by 21%. Patients reported mild discomfort only.",
+     ["hair_density", "adverse_events"]),
+])
+def test_symptoms_that_improved_are_not_adverse_events(sentence: str,
+                                                       outcomes: list[str]) -> None:
+    result = tag_article(article(
+        "Microneedling in frontal fibrosing alopecia",
+        (None, f"Nine women with frontal fibrosing alopecia underwent microneedling. {sentence}")))
+    assert sorted(result.outcomes) == sorted(outcomes)
+
+
+def test_a_review_that_names_gaps_for_future_research_is_still_a_review() -> None:
+    result = tag_article(article(
+        "Microneedling for hair loss: where do we stand?",
+        (None, "Microneedling is a popular procedure. Here we summarize the devices and "
+               "protocols in current use and highlight gaps for future research.")))
+    assert result.design == "narrative_review"
+
+
 def test_arms_without_randomization_are_a_controlled_trial() -> None:
     result = tag_article(article(
         "Microneedling with stem cell conditioned media in AGA",

@@ -503,8 +503,11 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             if i is None or (cue.title_only and source != TITLE):
                 continue
             sentence_start = doc.sentences[i].start
-            if not (cue.any_section or doc.counted[i]) or doc.is_future_work(
-                    i, (match.start() - sentence_start, match.end() - sentence_start)):
+            # A review names the gaps it leaves for future research in the sentence that
+            # says what it does ("we summarize ... and highlight gaps for future research").
+            if not (cue.any_section or doc.counted[i]) or (
+                    cue.code != "narrative_review" and doc.is_future_work(
+                        i, (match.start() - sentence_start, match.end() - sentence_start))):
                 continue
             if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue
