@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from evidence.db import Database
 from evidence.models import STUDY_CHILDREN as CHILDREN
 from evidence.models import AbstractSectionRow, Study, TagRow
+from evidence.tagging.vocabulary import CODES_BY_KIND
 
 
 def check_database(database: Database) -> list[str]:
@@ -43,6 +44,19 @@ def check_database(database: Database) -> list[str]:
             .where(TagRow.tagger_version != Study.tagger_version))
         if mixed:
             problems.append(f"{mixed} tag(s) whose version differs from their study's")
+        miscounted = session.scalar(select(func.count(Study.id)).where(
+            Study.tag_count.is_not(None),
+            Study.tag_count != select(func.count(TagRow.id))
+            .where(TagRow.study_id == Study.id).scalar_subquery()))
+        if miscounted:
+            problems.append(f"{miscounted} studies whose tags rows are not the ones the tagger "
+                            "wrote (some lost or added; run `evidence retag`)")
+        unknown = [f"{kind} {code!r}" for kind, code in session.execute(
+            select(TagRow.kind, TagRow.code).where(TagRow.kind.in_(list(CODES_BY_KIND)))
+            .distinct()) if code not in CODES_BY_KIND[kind]]
+        if unknown:
+            problems.append(f"tags with codes outside TAGS.md: {', '.join(sorted(unknown)[:10])}"
+                            " (run `evidence retag`)")
         if database.dialect == "sqlite":
             studies = session.scalar(select(func.count(Study.id))) or 0
             indexed = session.scalar(text("SELECT count(*) FROM studies_fts_docsize")) or 0

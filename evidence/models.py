@@ -99,6 +99,9 @@ class Study(Base):
     needle_depth_max_mm: Mapped[float | None] = mapped_column(Float)
     follow_up_weeks: Mapped[float | None] = mapped_column(Float)
     tagger_version: Mapped[str | None] = mapped_column(String(32), index=True)
+    # How many tags rows the tagger wrote for the study: `evidence check` counts them
+    # again, so rows lost or added by hand or by a fault are found (migration 0015).
+    tag_count: Mapped[int | None] = mapped_column(Integer)
 
     abstract_sections: Mapped[list[AbstractSectionRow]] = relationship(
         order_by="AbstractSectionRow.position", cascade="all, delete-orphan",

@@ -34,6 +34,7 @@ STUDY_RECORD_COLUMNS = (
 STUDY_TAGGING_COLUMNS = (
     "relevant", "design", "evidence_level", "sample_size", "sessions",
     "needle_depth_min_mm", "needle_depth_max_mm", "follow_up_weeks", "tagger_version",
+    "tag_count",
 )
 STUDY_TIME_COLUMNS = ("first_seen_at", "updated_at")
 STUDY_COLUMNS = STUDY_RECORD_COLUMNS + STUDY_TAGGING_COLUMNS + STUDY_TIME_COLUMNS
@@ -140,7 +141,7 @@ def tagging_row(tagging: Tagging) -> Row:
     return (
         tagging.relevant, tagging.design, tagging.evidence_level, tagging.sample_size,
         tagging.sessions, depth[0] if depth else None, depth[1] if depth else None,
-        tagging.follow_up_weeks, tagging.tagger_version,
+        tagging.follow_up_weeks, tagging.tagger_version, len(tagging.tags),
     )
 
 
