@@ -170,6 +170,32 @@ def expand_page_range(pages: str | None) -> str | None:
     return "; ".join(_expand_one_range(part) for part in pages.split("; "))
 
 
+def minimal_page_range(pages: str) -> str:
+    """A full range as NLM abbreviates it: the end without the leading digits it shares
+    with the start when both have as many digits ("123-129" is "123-9", "1098-1102"
+    "1098-102", "1-12" stays), one page alone ("9-9" is "9"), "S1-S12" as "S1-12"; an
+    en dash between. What is not a range is left as it is."""
+    parts = []
+    for part in pages.split("; "):
+        match = _PAGE_RANGE_RE.match(part.strip())
+        if not match:
+            parts.append(part)
+            continue
+        start_prefix, start, end_prefix, end = match.groups()
+        if (end_prefix and end_prefix != start_prefix) or int(end) < int(start):
+            parts.append(part)
+            continue
+        if end == start:
+            parts.append(f"{start_prefix}{start}")
+            continue
+        if len(end) == len(start):
+            shared = next((i for i, (a, b) in enumerate(zip(start, end, strict=True)) if a != b),
+                          len(end))
+            end = end[shared:]
+        parts.append(f"{start_prefix}{start}\u2013{end}")
+    return "; ".join(parts)
+
+
 def _expand_one_range(pages: str) -> str:
     match = _PAGE_RANGE_RE.match(pages.strip())
     if not match:
@@ -305,6 +331,9 @@ def _citeproc_item(item: Mapping[str, Any]) -> dict[str, Any]:
 class _LoadedStyle:
     style: CitationStylesStyle
     lock: threading.Lock  # citeproc-py keeps the formatter on the shared style tree
+    # The style abbreviates page ranges ("123-9"): done here (minimal_page_range), as
+    # citeproc-py drops digits it must keep ("1-12" became "1-2", "9-9" "9-").
+    minimal_pages: bool = False
 
 
 def _copy_locale_date_delimiters(style: CitationStylesStyle) -> None:
@@ -355,7 +384,10 @@ def _load_style(style: str) -> _LoadedStyle:
         parsed = CitationStylesStyle(path, validate=False)
     _drop_citation_number(parsed)
     _copy_locale_date_delimiters(parsed)
-    return _LoadedStyle(parsed, threading.Lock())
+    minimal = parsed.root.get("page-range-format") == "minimal"
+    if minimal:
+        del parsed.root.attrib["page-range-format"]
+    return _LoadedStyle(parsed, threading.Lock(), minimal_pages=minimal)
 
 
 def _format_one(loaded: _LoadedStyle, item: dict[str, Any]) -> str:
@@ -424,6 +456,8 @@ def format_citations(records: Iterable[Mapping[str, Any]], style: str, *,
     output: list[str] = []
     for record in records:
         item = _citeproc_item(to_csl_json(record))
+        if loaded.minimal_pages and item.get("page"):
+            item["page"] = minimal_page_range(item["page"])
         if style == "apa":
             item["title"] = apa_title(record)
         with loaded.lock, warnings.catch_warnings():

@@ -365,6 +365,21 @@ def test_the_rules_hold_for_a_title_with_a_no_break_space(style: str) -> None:
     assert text.count("minoxidil safe?") == 1
 
 
+@pytest.mark.parametrize(("pages", "vancouver", "ama"), [
+    ("123-9", "123–9", "123-129"),
+    ("1-12", "1–12", "1-12"),  # citeproc-py's own abbreviation gave "1–2"
+    ("9", "9", "9"),
+    ("S1-S12", "S1–12", "S1-S12"),  # it gave "S1–2"
+    ("1098-102", "1098–102", "1098-1102"),
+])
+def test_page_ranges_are_abbreviated_only_where_the_style_does(pages: str, vancouver: str,
+                                                               ama: str) -> None:
+    record = {"pmid": "1", "title": "A trial.", "journal": "J Test", "journal_abbrev": "J Test",
+              "year": 2012, "volume": "5", "issue": "2", "pages": pages, "authors": ["Smith J"]}
+    assert f"2012;5(2):{vancouver}." in format_citations([record], "vancouver")[0]
+    assert f"2012;5(2):{ama}." in format_citations([record], "ama")[0]
+
+
 @pytest.mark.parametrize(("catalogue", "printed"), [
     ("Journal of visualized experiments : JoVE", "Journal of visualized experiments"),
     ("Kardiochirurgia i torakochirurgia polska = Polish journal of cardio-thoracic surgery",
