@@ -250,7 +250,44 @@ def _progress(total: int | None, unit: str, description: str) -> Any:
                 dynamic_ncols=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsageError(click.ClickException):
+    """A usage error as CONTRACT.md asks for it: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"evidence: {self.format_message()}", err=True)
+
+
+def _one_line(exc: click.UsageError) -> _OneLineUsageError:
+    """Click's own form is four lines (usage, a hint, a blank, the error)."""
+    where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    return _OneLineUsageError(" ".join(exc.format_message().split()) + where)
+
+
+class _Commands(click.Group):
+    """The ``evidence`` group, with usage errors in one line wherever they arise: in the
+    group's own options or in a command's."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="microneedling-evidence")
 def main() -> None:
     """A clinical evidence database for microneedling in hair loss."""
@@ -349,8 +386,20 @@ def export_command(fmt: str, out: Path | None, db_url: str | None, debug: bool,
     click.echo(f"exported {count} studies as {fmt}" + (f" to {out}" if out else ""), err=True)
 
 
+def _pmids(_context: click.Context, _parameter: click.Parameter,
+           values: tuple[str, ...]) -> tuple[str, ...]:
+    """``cite``'s PMIDs: digits, as PubMed writes them ("PMID: 123" too)."""
+    pmids = []
+    for value in values:
+        pmid = value.strip().removeprefix("PMID:").removeprefix("pmid:").strip()
+        if not pmid.isdigit():
+            raise click.BadParameter(f"{value!r} is not a PMID (digits)")
+        pmids.append(pmid)
+    return tuple(pmids)
+
+
 @main.command("cite")
-@click.argument("pmids", nargs=-1, required=True)
+@click.argument("pmids", nargs=-1, required=True, callback=_pmids)
 @click.option("--style", type=click.Choice(["ama", "apa", "vancouver"]), default="ama",
               show_default=True)
 @click.option("--no-evidence", is_flag=True, help="Leave out the evidence line.")

@@ -69,7 +69,8 @@ def import_files(
         counts = LoadCounts()
         try:
             if not path.is_file():
-                raise InputFileError(str(path), "no such file")
+                raise InputFileError(str(path), "a directory, not a file (name the files in "
+                                     "it)" if path.is_dir() else "no such file")
             if tagger is not None:  # a caller's own tagger runs in this process
                 parallel = False
             source = f"file:{path.name}"

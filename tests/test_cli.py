@@ -159,9 +159,23 @@ def test_unreadable_records_are_reported_and_exit_1(db_url, tmp_path: Path):
     assert line.startswith(f"evidence: {path}, line ") and "PMID" in line
 
 
-def test_usage_error_exits_2():
-    assert run("export", "--format", "pdf").exit_code == 2
-    assert run("import").exit_code == 2
+def test_usage_error_exits_2_with_one_line():
+    """CONTRACT.md: one clear line on stderr (Click's own form is four)."""
+    for args, message in ((("export", "--format", "pdf"), "Invalid value for '--format'"),
+                          (("import",), "Missing argument 'PATHS...'"),
+                          (("nosuch",), "No such command 'nosuch'")):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith(f"evidence: {message}")
+    # a PMID that is no number is a usage error too, before any database is opened
+    assert run("cite", "abc").exit_code == 2
+
+
+def test_importing_a_directory_says_so(tmp_path: Path):
+    result = run("import", "--db", f"sqlite:///{tmp_path / 'x.db'}", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{tmp_path}: a directory, not a file (name the files in it)" in result.stderr
 
 
 def _usage_error(*args: str) -> str:
@@ -306,7 +320,9 @@ def test_a_mistyped_sqlite_file_is_refused_not_made_empty(tmp_path: Path, comman
 def test_bounds_that_cross_are_a_usage_error(loaded, low: str, high: str):
     result = run("export", "--format", "csv", "--db", loaded, low, "4", high, "2")
     assert result.exit_code == 2
-    assert f"Error: {low} 4 is above {high} 2: no study can match" in result.stderr
+    line = result.stderr.strip()
+    assert line.startswith(f"evidence: {low} 4 is above {high} 2: no study can match (see '")
+    assert line.endswith(" export --help')") and "\n" not in line
 
 
 def test_a_database_another_writer_holds_is_one_line(tmp_path: Path, monkeypatch):
