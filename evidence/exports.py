@@ -374,8 +374,9 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: Export
         ("Retracted studies (counted in the summaries, as on the dashboard)",
          summary.retracted),
         *_filters_rows(info.filters),
-        ("Formula safety", "Text cells starting with = + - @ are prefixed with ' "
-                           "so spreadsheets show them instead of running them."),
+        ("Formula safety", "Every cell holds text or a number, never a formula, so text "
+                           "starting with = + - @ shows as written. Retyping such a cell "
+                           "makes it a formula; the CSV export prefixes these with '."),
     ]
     for row in about_rows:
         _append(about, row)

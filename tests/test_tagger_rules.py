@@ -327,6 +327,16 @@ def test_a_notice_about_another_record_has_no_design_or_outcomes_of_its_own() ->
             (None, "In the article, hair density at 12 weeks was misreported as 146 "
                    "hairs/cm2."), types=["Journal Article", notice]))
         assert (result.design, result.outcomes) == ("other", [])
+    # before PubMed types it, its title says so
+    for title in ("Retraction Note: Microneedling with minoxidil: a randomized trial",
+                  "Correction to: Microneedling with minoxidil: a randomized trial",
+                  "Erratum: Microneedling with minoxidil: a randomized trial"):
+        result = tag_article(article(title, (None, "Hair density at 12 weeks was misreported "
+                                                   "as 146 hairs/cm2.")))
+        assert (result.design, result.outcomes) == ("other", [])
+    # a study whose title begins with the word is a study
+    assert tag_article(article("Correction of hairline asymmetry: a randomized trial",
+                               (None, "Forty men were randomized."))).design == "rct"
 
 
 def test_animals_with_humans_is_not_preclinical() -> None:
