@@ -31,7 +31,7 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
-from evidence.search import SearchTooLong, parse_search, unread_field_tags
+from evidence.search import SearchTooLong, asks_nothing, parse_search, unread_field_tags
 from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
@@ -395,6 +395,9 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
             if search is None:  # as the command line refuses it: no study can match
                 st.warning("The search holds no word (letters or digits), so no study "
                            "matches it.", icon="⚠️")
+            elif asks_nothing(search):
+                st.caption("The search holds only words that are not searched (the, in, "
+                           "or, ...): every study matches it.")
             if tags := unread_field_tags(chosen.text):
                 st.caption("PubMed field tags are not read here ("
                            + ", ".join(f"[{tag}]" for tag in tags)

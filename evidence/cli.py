@@ -71,12 +71,15 @@ def _words(_context: click.Context, _parameter: click.Parameter,
     if value is not None and value.strip() and not any(char.isalnum() for char in value):
         raise click.BadParameter(f"{value!r} has no word to search for")
     if value:
-        from evidence.search import SearchTooLong, parse_search, unread_field_tags
+        from evidence.search import SearchTooLong, asks_nothing, parse_search, unread_field_tags
 
         try:
-            parse_search(value)
+            search = parse_search(value)
         except SearchTooLong as exc:
             raise click.BadParameter(str(exc)) from exc
+        if search is not None and asks_nothing(search):
+            click.echo(f"evidence: note: {value!r} holds only words that are not searched "
+                       "(the, in, or, ...): every study matches it", err=True)
         if tags := unread_field_tags(value):
             click.echo(f"evidence: note: field tags are not read ({_tag_list(tags)}); their "
                        "words are searched in title and abstract", err=True)

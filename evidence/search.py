@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["MAX_DEPTH", "MAX_TERMS", "STOP_WORDS", "AllOf", "AnyOf", "Not", "Search",
-           "SearchTooLong", "Term", "parse_search", "unread_field_tags"]
+           "SearchTooLong", "Term", "asks_nothing", "parse_search", "unread_field_tags"]
 
 #: The most terms one search may hold: each is one condition in SQL, and SQLite's
 #: expression depth is bounded (a pasted abstract of 1,000 words would exceed it).
@@ -135,6 +135,19 @@ class _Token:
     kind: str  # "(", ")", "AND", "OR", "NOT" or "term"
     term: Term | None = None
     negated: bool = False
+
+
+def asks_nothing(search: Search) -> bool:
+    """Whether every term of ``search`` is stop words only ("the", "NOT" alone, "in the"):
+    neither index holds them, so such a search leaves every study in, which the caller
+    should say."""
+    if isinstance(search, Term):
+        last = len(search.words) - 1
+        return all(word.lower() in STOP_WORDS and not (search.prefix and position == last)
+                   for position, word in enumerate(search.words))
+    if isinstance(search, Not):
+        return asks_nothing(search.part)
+    return all(asks_nothing(part) for part in search.parts)
 
 
 def unread_field_tags(text: str) -> list[str]:

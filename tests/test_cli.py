@@ -98,6 +98,10 @@ def test_export_filters(loaded):
     assert {json.loads(line)["pmid"] for line in tagged.stdout.splitlines()} == {
         "90000003", "90000011"}
     assert "field tags are not read ([MeSH Terms])" in tagged.stderr
+    # stop words only: every study, and a note saying why
+    nothing = run("export", "--format", "jsonl", "--db", loaded, "--text", "the")
+    assert len(nothing.stdout.splitlines()) == len(everything)
+    assert "holds only words that are not searched" in nothing.stderr
     assert pmids("--design", "rct") == {
         r["pmid"] for r in export_jsonl(loaded) if r["design"] == "rct"}
     with_minoxidil = {r["pmid"] for r in export_jsonl(loaded) if "minoxidil" in

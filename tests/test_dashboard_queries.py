@@ -436,6 +436,15 @@ def test_search_operators_in_lower_case_or_alone_are_words() -> None:
         parse_search(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
 
 
+def test_a_search_of_stop_words_only_is_known_to_ask_nothing() -> None:
+    from evidence.search import asks_nothing, parse_search
+
+    for text in ("the", "NOT", "in the OR of", "-(the)"):
+        assert asks_nothing(parse_search(text)), text
+    for text in ("the hair", "out*", "NOT minoxidil", "hair OR the"):
+        assert not asks_nothing(parse_search(text)), text
+
+
 def test_field_tags_for_other_fields_are_named() -> None:
     from evidence.search import unread_field_tags
 
