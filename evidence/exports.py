@@ -526,7 +526,10 @@ def bibtex_entry(record: Mapping[str, Any], key: str) -> str:
         ("pmcid", record.get("pmcid")),
         ("url", PUBMED_URL.format(pmid=record["pmid"])),
         ("abstract", bibtex_escape(record["abstract"]) if record.get("abstract") else None),
-        ("keywords", ", ".join(bibtex_escape(term) for term in keywords) if keywords else None),
+        # The field is a comma-separated list: a MeSH term's own comma ("Aged, 80 and
+        # over", "Diagnosis, Differential") would split it in two when imported.
+        ("keywords", ", ".join(bibtex_escape(" ".join(term.replace(",", " ").split()))
+                               for term in keywords) if keywords else None),
         ("note", bibtex_escape(evidence_line(record))),
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)

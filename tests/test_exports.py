@@ -434,6 +434,10 @@ def test_bibtex_round_trip_field_by_field() -> None:
     assert muller["keywords"] == "PRP, Platelet-rich plasma, Alopecia"
     dhurat_keywords = decoded[0].fields_dict["keywords"].value
     assert dhurat_keywords == "Androgenetic alopecia, microneedling, minoxidil, Alopecia, Needles"
+    # a MeSH term's own comma would split it into two tags when imported
+    comma = {**records()[0], "keywords": [], "mesh_terms": ["Aged, 80 and over", "Alopecia"]}
+    [entry] = bibtexparser.parse_string(export_bytes([comma], FORMATS["bibtex"]).decode()).entries
+    assert entry.fields_dict["keywords"].value == "Aged 80 and over, Alopecia"
     assert "doi" not in decoded[2].fields_dict and "volume" not in decoded[2].fields_dict
 
 
