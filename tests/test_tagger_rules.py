@@ -250,6 +250,10 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
      ["global_assessment", "patient_assessment"]),
     # photographs taken are not yet an assessment
     ("Global photographs were taken at baseline and at the end of the study.", []),
+    ("Twenty-nine patients rated the outcome as good or excellent, and most were very "
+     "satisfied.", ["patient_assessment"]),
+    ("Hair growth was evaluated by three independent dermatologists.", ["global_assessment"]),
+    ("A reduction of one Ludwig grade or more was seen in 14 women.", ["severity_score"]),
 ])
 def test_graded_photographs_and_patients_ratings_are_outcomes(
         sentence: str, outcomes: list[str]) -> None:

@@ -39,7 +39,8 @@ _ANIMALS = (r"mice|mouse|rats?|rabbits?|hamsters?|guinea|pigs?|piglets?|dogs?|be
 _PEOPLE = (
     r"(?:(?:out|in)?patients?|subjects?|participants?|volunteers?|individuals?|cases?|men|women"
     rf"|man|woman|(?:males?|females?)(?!\s+(?:[\w/-]+\s+){{0,4}}?(?:{_ANIMALS})\b)"
-    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?|survivors?)\b(?!-)"
+    r"|children|child|adults?|adolescents?|persons?|people|boys?|girls?|survivors?"
+    r"|brothers?|sisters?|siblings|twins)\b(?!-)"
 )
 # "Forty women ... were randomly assigned" enrolled forty, as "were randomized" does.
 _ENROLLED = (r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered"
@@ -259,7 +260,7 @@ _DEPTH_DEVICE_BEFORE = re.compile(
 )
 _DEPTH_CUE_AFTER = re.compile(
     rf"(?<![\d.])(?:{DEPTH_VALUE.pattern})[\s-]*(?:in depth|deep|depth|needles?|long|length"
-    rf"|micro-?needl\w*|derma[\s-]?(?:rollers?|pens?|stamps?))\b",
+    rf"|micro-?needl\w*|derma[\s-]?(?:rollers?|pens?|stamps?)|rollers?)\b",
     _F,
 )
 # "depth was less than 1 mm" is a comparison, not the depth used.
