@@ -57,6 +57,8 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     ("Older adult participants aged ≥60 years (n=123) were from a nested trial of "
      "microneedling.", 123),
     ("We present two siblings with alopecia totalis treated with microneedling.", 2),
+    ("Forty-two patients with AGA treated with microneedling were compared with 42 age- and "
+     "sex-matched patients treated with PRP injections.", 84),
     # one group told by sex
     ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
      "microneedling.", 40),
@@ -215,6 +217,10 @@ def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
      "microneedling with a 0.75-mm dermaroller.", (0.75, 0.75)),
     ("After injection of PRP, microneedling at 1.5 mm was done in 20 men.", (1.5, 1.5)),
     ("Twenty men were treated; MN was performed with a 1.5 mm roller.", (1.5, 1.5)),
+    ("Sixteen men were treated with needles of adjustable depth from 1.5 mm up to 3.5 mm.",
+     (1.5, 3.5)),
+    ("Twenty healthy volunteers received one microneedling session at 0.25-0.5 mm.",
+     (0.25, 0.5)),
     # the device written in two words
     ("Forty-two women had six microneedling sessions with a 0.6-mm derma roller.", (0.6, 0.6)),
     ("Ten patients were treated with a derma stamp (1.5 mm) and triamcinolone.", (1.5, 1.5)),

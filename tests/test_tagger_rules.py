@@ -254,6 +254,9 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
      "satisfied.", ["patient_assessment"]),
     ("Hair growth was evaluated by three independent dermatologists.", ["global_assessment"]),
     ("A reduction of one Ludwig grade or more was seen in 14 women.", ["severity_score"]),
+    # the hairs shed while combing for a minute are shedding, not a hair count
+    ("Shedding, assessed with a 60-second hair count, decreased in 12 women.",
+     ["hair_shedding"]),
 ])
 def test_graded_photographs_and_patients_ratings_are_outcomes(
         sentence: str, outcomes: list[str]) -> None:
@@ -322,6 +325,16 @@ def test_design_from_the_records_own_words(title: str, sections: tuple[tuple[str
     assert result.design == design
     if title.endswith("matched controls"):
         assert result.sample_size == 76
+
+
+def test_a_protocol_in_the_present_tense_plans_its_outcomes() -> None:
+    result = tag_article(article(
+        "Microneedling plus minoxidil in female pattern hair loss (MINT-F): rationale and "
+        "design of a multicentre randomised controlled trial",
+        ("METHODS", "We plan to enrol 120 women with FPHL, who are allocated 1:1 to minoxidil "
+                    "or minoxidil plus microneedling. The primary outcome is change in hair "
+                    "density at week 24.")))
+    assert (result.design, result.outcomes) == ("other", [])
 
 
 def test_a_notice_about_another_record_has_no_design_or_outcomes_of_its_own() -> None:

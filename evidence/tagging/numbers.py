@@ -54,7 +54,7 @@ _DEPTH_UNIT = r"mm|millimet(?:er|re)s?|µm|μm|um|microns?|micromet(?:er|re)s?"
 _FIRST_END_PLACE_REQUIRED = (r"(?:\s*\([^()]{0,30}\)|(?:\s+(?:was|were)\s+(?:used|applied|set))?"
                              r"\s+(?:on|at|in|for|over)\s+(?:the\s+)?[a-z]+"
                              r"(?:\s+(?!(?:and|or|to|versus|vs)\b)[a-z]+)?)")
-_RANGE_DASH = r"(?:-|–|—|‐|‑|to)"
+_RANGE_DASH = r"(?:-|–|—|‐|‑|(?:up\s+)?to)"  # "from 1.5 mm up to 3.5 mm" too
 # "0.5, 1.0 and 1.5 mm": the values between the ends, the last joined by "and" or "or"
 # (in "Dermapen 4, 0.8-1.2 mm" the 4 is a model, not a depth).
 _MIDDLE = rf"(?:\s*,\s*(?:{_DECIMAL}))+\s*,?\s*(?:and|or)"

@@ -68,7 +68,7 @@ _SAMPLE_TWO_GROUPS = (
     ),
     re.compile(
         rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_GAP}\bcompared\s+(?:with|to)\s+"
-        rf"(?P<m>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}\s+{_TREATED_AFTER}",
+        rf"(?P<m>{_NUM})\s+(?:[\w-]+\s+and\s+)?{_MOD}{{0,3}}{_PEOPLE}\s+{_TREATED_AFTER}",
         _F,
     ),
     re.compile(
@@ -254,7 +254,7 @@ _DEPTH_CUE_BEFORE = re.compile(
 # (1.5 mm)".
 _DEPTH_DEVICE_BEFORE = re.compile(
     rf"\b(?:derma[\s-]?(?:rollers?|pens?|stamps?)|micro-?needl\w*|needles?|rollers?|pens?"
-    rf"|stamps?)\b"
+    rf"|stamps?|sessions?)\b"
     rf"(?P<gap>[^;.]{{0,25}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
