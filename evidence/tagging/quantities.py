@@ -457,10 +457,10 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
     people = [index for index, text in enumerate(sentences)
-              if _may_have_number(text) and (
-                  (_HAS_PEOPLE.has_match(text) and (_WEAK_GATED.has_match(text) or (
-                      "=" in text and any(gated.has_match(text) for gated in _BRACKETED_GATED))))
-                  or ("=" in text and _UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text)))]
+              if (_HAS_PEOPLE.has_match(text) and _may_have_number(text)
+                  and (_WEAK_GATED.has_match(text) or ("=" in text and any(
+                      gated.has_match(text) for gated in _BRACKETED_GATED))))
+              or ("=" in text and _UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text))]
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
