@@ -62,9 +62,15 @@ def _author(author_list: etree._Element, name: str) -> None:
 
 
 def gold_to_pubmed_xml(records: Iterable[dict[str, Any]]) -> bytes:
-    """A PubmedArticleSet holding what each gold record has; design is left to the text."""
+    """A PubmedArticleSet holding what each gold record has; design is left to the text.
+
+    Records are those of :func:`read_gold`, which gives each without a PMID a stand-in;
+    one still without raises, rather than write ``<PMID>None</PMID>``."""
     root = etree.Element("PubmedArticleSet")
     for record in records:
+        if not record.get("pmid"):
+            raise ValueError(f"gold record {record.get('title', '')[:60]!r} has no PMID: "
+                             "read the file with read_gold, which gives it a stand-in")
         article_node = _sub(root, "PubmedArticle")
         citation = _sub(article_node, "MedlineCitation", Status="MEDLINE", Owner="NLM")
         _sub(citation, "PMID", str(record["pmid"]), Version="1")
