@@ -157,6 +157,8 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients were randomized to 6 sessions of fractional laser or microneedling.", 6),
     ("Twenty patients received six sessions of treatment with microneedling.", 6),
     ("Twenty patients received a single session of microneedling.", 1),
+    ("Twenty patients had microneedling; six treatments were performed at weekly "
+     "intervals.", 6),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
     ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),

@@ -254,6 +254,11 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
      "satisfied.", ["patient_assessment"]),
     ("Hair growth was evaluated by three independent dermatologists.", ["global_assessment"]),
     ("A reduction of one Ludwig grade or more was seen in 14 women.", ["severity_score"]),
+    ("The Norwood class improved by at least one grade in 9 men.", ["severity_score"]),
+    ("Treated hairs had thicker shafts, and one woman rated herself as very satisfied.",
+     ["hair_thickness", "patient_assessment"]),
+    ("Discomfort was mild, atrophy was not observed and no scarring occurred.",
+     ["adverse_events"]),
     # the hairs shed while combing for a minute are shedding, not a hair count
     ("Shedding, assessed with a 60-second hair count, decreased in 12 women.",
      ["hair_shedding"]),
@@ -325,6 +330,27 @@ def test_design_from_the_records_own_words(title: str, sections: tuple[tuple[str
     assert result.design == design
     if title.endswith("matched controls"):
         assert result.sample_size == 76
+
+
+@pytest.mark.parametrize("plan", ["A controlled trial is planned.",
+                                  "Randomized vehicle-controlled trials are now planned.",
+                                  "A larger randomized study is planned."])
+def test_a_trial_still_to_come_is_not_the_records_design(plan: str) -> None:
+    result = tag_article(article(
+        "Microneedling with minoxidil in chemotherapy-induced alopecia",
+        (None, f"Twelve survivors were treated with microneedling and minoxidil. {plan}")))
+    assert result.design == "case_series"
+
+
+def test_conditions_said_not_to_be_there_are_not_tagged() -> None:
+    result = tag_article(article(
+        "Microneedling for hair loss",
+        (None, "Twenty women with non-androgenetic hair loss, other than androgenetic alopecia "
+               "and alopecia areata, were treated with microneedling while stable for a year "
+               "on oral dutasteride.")))
+    assert "androgenetic_alopecia" not in result.conditions
+    assert "alopecia_areata" not in result.conditions
+    assert "finasteride" not in result.interventions
 
 
 def test_a_protocol_in_the_present_tense_plans_its_outcomes() -> None:

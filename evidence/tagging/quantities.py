@@ -218,6 +218,9 @@ _SESSIONS = (
         _F,
     ),
     re.compile(rf"\b(?:treated|performed|repeated)\s+(?P<n>{_NUM})\s+times\b", _F),
+    # "Six treatments were performed at weekly intervals"
+    re.compile(rf"(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s+(?:were|was)\s+(?:performed|given"
+               rf"|administered|done|carried\s+out)\b", _F),
     # "a single session of microneedling", "one session": one.
     re.compile(r"\b(?:a\s+)?(?P<n>single|one)\s+(?:[\w-]+\s+){0,2}?(?:session|sitting)\b(?!s)",
                _F),
