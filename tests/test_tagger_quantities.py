@@ -70,9 +70,15 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
 
 
 @pytest.mark.parametrize(("sentences", "count"), [
-    # a group's count after "randomized into" is not everyone's
+    # a group's count after "randomized into" is not everyone's; both groups are
+    (("Patients with alopecia were randomized into group A (n = 20).",), None),
     (("Patients with alopecia were randomized into group A (n = 20) and group B (n = 20).",),
-     None),
+     40),
+    # the arms' counts where nobody else counts the people, not those with a side effect
+    (("Men with AGA were assigned according to their preference to microneedling (n = 25) "
+      "or minoxidil (n = 25).", "Scalp irritation occurred in 5 patients."), 50),
+    (("Patients treated with PRP alone (n = 48) were compared with those who underwent PRP "
+      "plus microneedling (n = 39).",), 87),
     # groups within the people already counted
     (("Forty patients were randomized into two groups: 20 to microneedling and 20 to "
       "minoxidil.",), 40),

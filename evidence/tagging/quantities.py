@@ -162,6 +162,18 @@ _SAMPLE_BRACKETED_PEOPLE = re.compile(
 # People already counted by a number before them: a bracket after what they have is
 # then an arm's count.
 _COUNTED_RIGHT_BEFORE = re.compile(rf"{_NUM}\s+{_MOD}{{0,3}}$", _F)
+# Tier 1c, the arms' counts where no sentence counts the people: "randomized to receive X
+# (n=25) or saline (n=25)", "assigned according to their preference to X (n = 25) or Y
+# (n = 25)", "Patients treated with PRP alone (n = 48) were compared with those who
+# underwent ... (n = 39)": every bracket of the clause from the first one adds up.
+_SAMPLE_ARMS = re.compile(
+    r"\b(?:allocated|assigned|randomi[sz]ed|divided|treated\s+either|received\s+either)\b"
+    r"(?:[^.;]|\.\d){0,160}?[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(?P<n>\d+)\s*[)\]]"
+    r"(?=(?:[^.;]|\.\d){0,160}?\b(?:or|versus|vs\.?|and)\b(?:[^.;]|\.\d){0,160}?"
+    r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*\d+)"
+    r"|[(\[]\s*n\s*=\s*(?P<first>\d+)\s*[)\]]\s*(?:were|was)\s+compared\s+(?:with|to)\b",
+    _F)
+_ARM_N = re.compile(r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(\d+)\s*[)\]]", _F)
 # A review's "Twelve studies (n = 563)": the studies counted, then their participants.
 _SAMPLE_STUDIES_BRACKETED = re.compile(
     rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|rcts|articles|reports)\s*[(\[]\s*n\s*="
@@ -410,7 +422,7 @@ class _Ungated:
 
 _UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER,
                                                        _SAMPLE_BRACKETED_PEOPLE,
-                                                       _SAMPLE_STUDIES_BRACKETED)}
+                                                       _SAMPLE_STUDIES_BRACKETED, _SAMPLE_ARMS)}
 
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
@@ -423,6 +435,7 @@ _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
     _SAMPLE_BRACKETED_AFTER: ("=",),
     _SAMPLE_BRACKETED_PEOPLE: ("=",),
     _SAMPLE_STUDIES_BRACKETED: ("=",),
+    _SAMPLE_ARMS: ("=",),
 }
 
 _DIGIT = re.compile(r"\d")
@@ -470,6 +483,7 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
             return found
     return (_first_sample(sentences, people, _STRONG_TIER)
             or _first_sample(sentences, people, _BRACKETED_PEOPLE_TIER)
+            or _first_sample(sentences, people, _ARMS_TIER)
             or _first_sample(sentences, people, _COMPLETED_TIER)
             or _first_sample(sentences, people, _WEAK_TIER))
 
@@ -487,12 +501,15 @@ def _tier(*patterns: re.Pattern[str]) -> _Tier:
 _STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
 _STRONG_TIER = _tier(*_STRONG)
 _BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE, _SAMPLE_STUDIES_BRACKETED)
+_ARMS_TIER = _tier(_SAMPLE_ARMS)
 _COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
 _WEAK_TIER = _tier(_SAMPLE_WEAK)
 _TITLE_TIER = _STRONG_TIER + _BRACKETED_PEOPLE_TIER + _COMPLETED_TIER + _WEAK_TIER
 _WEAK_GATED = _GATED[_SAMPLE_WEAK]
+# (The arms' counts too, in a sentence that names people: "pigs were randomized into (1)
+# LVt (n = 3) or (2) APRV (n = 3)" counts animals.)
 _BRACKETED_GATED = (_UNGATED[_SAMPLE_BRACKETED], _UNGATED[_SAMPLE_BRACKETED_AFTER],
-                    _UNGATED[_SAMPLE_BRACKETED_PEOPLE])
+                    _UNGATED[_SAMPLE_BRACKETED_PEOPLE], _UNGATED[_SAMPLE_ARMS])
 _SESSION_RANGE_GATED = _GATED[_SESSION_RANGE]
 _SESSIONS_GATED = tuple(_GATED[pattern] for pattern in _SESSIONS)
 _FOLLOW_UP_GATED = tuple(_GATED[pattern] for pattern in _FOLLOW_UP)
@@ -535,6 +552,12 @@ def _first_sample(
                             text, max(0, match.start() - 40), match.start()):
                         continue  # "70 patients with AGA chose X (n = 38)": an arm's count
                     value = _joined_groups(text, list(gated.find_all(text)))
+                elif pattern is _SAMPLE_ARMS:
+                    end = _CLAUSE_END.search(text, match.end())
+                    first = match.start("n") if match.group("n") else match.start("first")
+                    value = sum(int(n) for n in _ARM_N.findall(
+                        text, text.rfind("(", 0, first) if "(" in text[:first] else
+                        text.rfind("[", 0, first), end.start() if end else len(text)))
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())
                     value = sum(int(n) for n in _BRACKET_N.findall(
