@@ -59,6 +59,8 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     ("We present two siblings with alopecia totalis treated with microneedling.", 2),
     ("Forty-two patients with AGA treated with microneedling were compared with 42 age- and "
      "sex-matched patients treated with PRP injections.", 84),
+    ("In this trial, 72 men aged 20-45 years with Hamilton-Norwood III-V AGA were randomly "
+     "assigned to minoxidil with or without microneedling.", 72),
     # one group told by sex
     ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
      "microneedling.", 40),

@@ -46,6 +46,10 @@ _PEOPLE = (
 _ENROLLED = (r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered"
              r"|randomly\s+(?:assigned|allocated)|(?:assigned|allocated)\s+(?:at\s+random|randomly))")
 
+# Their age, between the people and what they have: "72 men aged 20-45 years with AGA".
+_AGED = (r"(?:\s+aged\s*(?:≥|>=|>|over\s+|between\s+)?\s*\d+(?:\s*(?:-|–|to|and)\s*\d+)?"
+         r"(?:\s+years?(?:\s+old)?)?)")
+
 # Tier 1: the sentence says the people were enrolled, or gives a total.
 # Two groups counted apart, both enrolled: "Thirty-two patients treated with X were
 # compared with 30 patients who received Y", "Twenty patients were randomized to X and
@@ -100,7 +104,8 @@ _SAMPLE_STRONG = (
     # had may stand between, with no number or comma in it ("Of 50 patients with AGA
     # screened, 40 were enrolled" counts the 40).
     re.compile(
-        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}(?:\s+(?:with|having)\s+[^.;,\d()]{{1,80}}?)?"
+        rf"(?P<n>{_NUM})\s+{_MOD}{{0,3}}{_PEOPLE}{_AGED}?"
+        rf"(?:\s+(?:with|having)\s+[^.;,\d()]{{1,80}}?)?"
         rf"\s*(?:\([^)]*\)\s*)?(?:who\s+|that\s+)?"
         rf"(?:were\s+|was\s+|had been\s+|have been\s+)?{_ENROLLED}",
         _F,
@@ -151,8 +156,7 @@ _SAMPLE_BRACKETED_AFTER = re.compile(
 # "patients with AGA treated with microneedling (n = 20)": no treatment word in what they
 # have). Square brackets too.
 _WHAT_THEY_HAVE = (
-    r"(?P<have>(?:\s+aged\s*(?:≥|>=|>|over\s+|between\s+)?\s*\d+(?:\s*(?:-|–|to|and)\s*\d+)?"
-    r"(?:\s+years?(?:\s+old)?)?)?"
+    rf"(?P<have>{_AGED}?"
     r"(?:\s+(?:with|having)(?:\s+(?!(?:treated|treatment|received|receiving|underwent"
     r"|undergoing|randomi[sz]ed|allocated|assigned|versus|vs|plus|using|used|given)\b)"
     r"[^\s.;,\d()\[\]]+){1,10}?)?)")
