@@ -53,7 +53,7 @@ def render() -> None:
     wanted = list(dict.fromkeys([*picked, *typed]))
     st.query_params[CITE_PARAM] = wanted
     if "cite_style" not in state:  # a shared link opens in the sender's style
-        linked_style = st.query_params.get(STYLE_PARAM)
+        linked_style = (st.query_params.get(STYLE_PARAM) or "").lower()  # "Vancouver" too
         state["cite_style"] = linked_style if linked_style in STYLES else STYLES[0]
     style = st.radio("Style", STYLES, format_func=STYLE_NAMES.__getitem__, horizontal=True,
                      key="cite_style")

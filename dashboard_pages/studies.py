@@ -44,7 +44,7 @@ TABLE_ORDER: Final = ("pmid", "year", "design", "evidence_level", "sample_size",
                       "outcomes", "interventions", "needle_depth", "sessions",
                       "follow_up_weeks", "relevant", "retracted")
 TABLE_COLUMNS: Final = {
-    "pmid": st.column_config.TextColumn("PMID", width="small"),
+    "pmid": st.column_config.TextColumn("PMID", width="small", pinned=True),
     "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
     "title": st.column_config.TextColumn("Title", width="large"),
     "design": st.column_config.TextColumn("Design"),
@@ -55,7 +55,8 @@ TABLE_COLUMNS: Final = {
     "interventions": st.column_config.TextColumn("Interventions"),
     "needle_depth": st.column_config.TextColumn("Depth", width="small"),
     "sessions": st.column_config.NumberColumn("Sessions", width="small"),
-    "follow_up_weeks": st.column_config.NumberColumn("Follow-up (wk)", width="small"),
+    "follow_up_weeks": st.column_config.NumberColumn("Weeks", width="small",
+                                                     help="Follow-up, in weeks"),
     "relevant": st.column_config.CheckboxColumn(
         "On topic", width="small", help="About microneedling for hair loss (the tagger's "
                                         "reading; the study view shows the sentence)"),

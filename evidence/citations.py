@@ -82,6 +82,10 @@ _ISO_DATE_RE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 # "(London, England)", "(San Diego, Calif. : 1997)", which the journal does not print.
 _CATALOGUE_ADDITION_RE: Final = re.compile(r"\s+[:=]\s+")
 _CATALOGUE_QUALIFIER_RE: Final = re.compile(r"\s*\([^()]*\)\s*$")
+# Only a place ("London, England", "San Diego, Calif. : 1997") goes: an edition
+# ("International ed. in English") or a one-word place ("Lausanne") tells journals of one
+# name apart, and without it the citation names another journal.
+_PLACE_QUALIFIER_RE: Final = re.compile(r"\(\s*[^()]*,[^()]*\)\s*$")
 _PAGE_RANGE_RE: Final = re.compile(r"^([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)$")
 
 # Variables citeproc-py knows; anything else makes it warn, so we do not pass it.
@@ -275,7 +279,9 @@ def journal_name(catalogue_title: str | None) -> str | None:
         if before.count("(") == before.count(")"):
             name = before
             break
-    return _CATALOGUE_QUALIFIER_RE.sub("", name).strip() or catalogue_title
+    if _PLACE_QUALIFIER_RE.search(name) and "ed." not in name.rsplit("(", 1)[-1]:
+        name = _CATALOGUE_QUALIFIER_RE.sub("", name)
+    return name.strip() or catalogue_title
 
 
 def to_csl_json(record: Mapping[str, Any]) -> dict[str, Any]:

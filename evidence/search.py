@@ -60,8 +60,7 @@ _OPERATORS: Final = frozenset({"AND", "OR", "NOT"})
 # and abstract only, so a tag is set aside rather than searched for as words ("tiab").
 _FIELD_TAG: Final = re.compile(r"\[\s*([A-Za-z][A-Za-z /:~0-9-]{0,40}?)\s*\]")
 _TEXT_FIELDS: Final = frozenset({
-    "tiab", "ti", "ab", "title", "abstract", "title/abstract", "tw", "text word", "text words",
-    "all", "all fields"})
+    "tiab", "title/abstract", "tw", "text word", "text words", "all", "all fields"})
 
 
 class SearchTooLong(ValueError):
@@ -152,8 +151,8 @@ def asks_nothing(search: Search) -> bool:
 
 def unread_field_tags(text: str) -> list[str]:
     """The PubMed field tags of ``text`` that name another field than title and abstract
-    ("MeSH Terms", "au"): their words are searched in title and abstract all the same,
-    which the caller should say."""
+    together ("MeSH Terms", "au", and "ti" or "ab" alone): their words are searched in
+    title and abstract all the same, which the caller should say."""
     return list(dict.fromkeys(tag.strip() for tag in _FIELD_TAG.findall(text)
                               if " ".join(tag.lower().split()) not in _TEXT_FIELDS))
 

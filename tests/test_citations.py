@@ -391,6 +391,10 @@ def test_page_ranges_are_abbreviated_only_where_the_style_does(pages: str, vanco
     ("Journal of magnetic resonance (San Diego, Calif. : 1997)", "Journal of magnetic resonance"),
     ("Journal of X (Oxford, England) : official journal of the Y", "Journal of X"),
     ("(Unbalanced", "(Unbalanced"),
+    # an edition or a one-word place tells two journals of one name apart: kept
+    ("Angewandte Chemie (International ed. in English)",
+     "Angewandte Chemie (International ed. in English)"),
+    ("Frontiers in medicine (Lausanne)", "Frontiers in medicine (Lausanne)"),
 ])
 def test_a_citation_names_the_journal_as_it_prints_itself(catalogue: str, printed: str) -> None:
     assert to_csl_json({"pmid": "1", "title": "T", "journal": catalogue})[

@@ -450,7 +450,9 @@ def test_field_tags_for_other_fields_are_named() -> None:
 
     assert unread_field_tags("minoxidil[tiab] AND alopecia[MeSH Terms] smith[au]") == [
         "MeSH Terms", "au"]
-    assert unread_field_tags("hair loss[Title/Abstract] OR hair[ti]") == []
+    assert unread_field_tags("hair loss[Title/Abstract] OR hair[tiab]") == []
+    # title alone is not what is searched either: minoxidil[ti] finds abstracts too
+    assert unread_field_tags("minoxidil[ti]") == ["ti"]
 
 
 def test_search_parentheses_group_as_in_pubmed() -> None:

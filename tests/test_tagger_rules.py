@@ -250,6 +250,8 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
      ["global_assessment", "patient_assessment"]),
     # photographs taken are not yet an assessment
     ("Global photographs were taken at baseline and at the end of the study.", []),
+    ("After baseline global photographs, the scalp was shaved.", []),
+    ("At 12 weeks, global photographs showed improvement in 11.", ["global_assessment"]),
     ("Twenty-nine patients rated the outcome as good or excellent, and most were very "
      "satisfied.", ["patient_assessment"]),
     ("Hair growth was evaluated by three independent dermatologists.", ["global_assessment"]),
