@@ -31,7 +31,13 @@ from evidence.labels import (
     display_label,
 )
 from evidence.queries import StudyFilter
-from evidence.search import SearchTooLong, asks_nothing, parse_search, unread_field_tags
+from evidence.search import (
+    SearchTooLong,
+    asks_nothing,
+    or_beside_other_terms,
+    parse_search,
+    unread_field_tags,
+)
 from evidence.settings import MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
@@ -398,6 +404,10 @@ def sidebar_filters(source: DataSource) -> StudyFilter:
             elif asks_nothing(search):
                 st.caption("The search holds only words that are not searched (the, in, "
                            "or, ...): every study matches it.")
+            if or_beside_other_terms(chosen.text):
+                st.caption("OR joins the two words beside it: \"alopecia OR hair loss\" is "
+                           "alopecia or hair, and loss. Quote a phrase (\"hair loss\") or use "
+                           "parentheses to group.")
             if tags := unread_field_tags(chosen.text):
                 st.caption("PubMed field tags are not read here ("
                            + ", ".join(f"[{tag}]" for tag in tags)

@@ -71,12 +71,22 @@ def _words(_context: click.Context, _parameter: click.Parameter,
     if value is not None and value.strip() and not any(char.isalnum() for char in value):
         raise click.BadParameter(f"{value!r} has no word to search for")
     if value:
-        from evidence.search import SearchTooLong, asks_nothing, parse_search, unread_field_tags
+        from evidence.search import (
+            SearchTooLong,
+            asks_nothing,
+            or_beside_other_terms,
+            parse_search,
+            unread_field_tags,
+        )
 
         try:
             search = parse_search(value)
         except SearchTooLong as exc:
             raise click.BadParameter(str(exc)) from exc
+        if or_beside_other_terms(value):
+            click.echo("evidence: note: OR joins the two words beside it ('alopecia OR hair "
+                       "loss' is alopecia or hair, and loss); quote a phrase or use "
+                       "parentheses to group", err=True)
         if search is not None and asks_nothing(search):
             click.echo(f"evidence: note: {value!r} holds only words that are not searched "
                        "(the, in, or, ...): every study matches it", err=True)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["MAX_DEPTH", "MAX_TERMS", "STOP_WORDS", "AllOf", "AnyOf", "Not", "Search",
-           "SearchTooLong", "Term", "asks_nothing", "parse_search", "unread_field_tags"]
+           "SearchTooLong", "Term", "asks_nothing", "or_beside_other_terms", "parse_search",
+           "unread_field_tags"]
 
 #: The most terms one search may hold: each is one condition in SQL, and SQLite's
 #: expression depth is bounded (a pasted abstract of 1,000 words would exceed it).
@@ -195,6 +196,10 @@ class _Parser:
         self.tokens = tokens
         self.at = 0
         self.depth = 0
+        # An OR chain stood next to another term with no AND written between them:
+        # "alopecia OR hair loss" is (alopecia OR hair) AND loss, which the caller says.
+        self.or_beside_term = False
+        self._last_had_or = False
 
     def _peek(self) -> str | None:
         return self.tokens[self.at].kind if self.at < len(self.tokens) else None
@@ -202,11 +207,17 @@ class _Parser:
     def every(self) -> Search | None:
         """Until the end or the ")" closing the group being read."""
         parts: list[Search | None] = []
+        written_and = True  # nothing before the first part
+        previous_had_or = False
         while (kind := self._peek()) not in (None, ")"):
             if kind in ("AND", "OR"):  # "AND" is the default; an "OR" here joins nothing
+                written_and = written_and or kind == "AND"
                 self.at += 1
                 continue
             parts.append(self.either())
+            if not written_and and (previous_had_or or self._last_had_or):
+                self.or_beside_term = True
+            previous_had_or, written_and = self._last_had_or, False
         return _joined(AllOf, parts)
 
     def either(self) -> Search | None:
@@ -214,6 +225,7 @@ class _Parser:
         while self._peek() == "OR":
             self.at += 1
             alternatives.append(self.unary())
+        self._last_had_or = len(alternatives) > 1
         return _joined(AnyOf, alternatives)
 
     def unary(self) -> Search | None:
@@ -247,6 +259,15 @@ class _Parser:
             if self._peek() == ")":
                 self.at += 1
         return _joined(AllOf, parts)
+
+
+def or_beside_other_terms(text: str) -> bool:
+    """Whether an OR of ``text`` stands next to another term with no AND or parentheses
+    to say how they group ("alopecia OR hair loss" is alopecia or hair, and loss):
+    the caller should say how it was read."""
+    parser = _Parser(_tokens(text))
+    parser.search()
+    return parser.or_beside_term
 
 
 def parse_search(text: str) -> Search | None:

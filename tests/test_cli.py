@@ -102,6 +102,8 @@ def test_export_filters(loaded):
     nothing = run("export", "--format", "jsonl", "--db", loaded, "--text", "the")
     assert len(nothing.stdout.splitlines()) == len(everything)
     assert "holds only words that are not searched" in nothing.stderr
+    grouped = run("export", "--format", "jsonl", "--db", loaded, "--text", "dermapen OR hair loss")
+    assert "OR joins the two words beside it" in grouped.stderr
     assert pmids("--design", "rct") == {
         r["pmid"] for r in export_jsonl(loaded) if r["design"] == "rct"}
     with_minoxidil = {r["pmid"] for r in export_jsonl(loaded) if "minoxidil" in

@@ -196,6 +196,8 @@ def test_the_search_box_reads_groups_and_keeps_them_in_the_url(loaded_url: str) 
     at.text_input(key="flt_text").input('"').run()
     assert any(c.value.startswith("0 studies match") for c in at.caption)
     assert any("holds no word" in w.value for w in at.warning)
+    at.text_input(key="flt_text").input("minoxidil OR hair loss").run()
+    assert any(c.value.startswith("OR joins the two words beside it") for c in at.caption)
     at.text_input(key="flt_text").input("the").run()
     assert len(_table_pmids(at)) == 8
     assert any("only words that are not searched" in c.value for c in at.caption)

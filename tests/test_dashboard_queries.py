@@ -445,6 +445,16 @@ def test_a_search_of_stop_words_only_is_known_to_ask_nothing() -> None:
         assert not asks_nothing(parse_search(text)), text
 
 
+def test_an_or_beside_other_words_is_known_to_be_read_word_by_word() -> None:
+    from evidence.search import or_beside_other_terms
+
+    for text in ("alopecia OR hair loss", "hair density OR thickness", "a OR b c"):
+        assert or_beside_other_terms(text), text
+    for text in ('alopecia OR "hair loss"', "alopecia OR (hair loss)", "a OR b AND c",
+                 "(a OR b) c", "a b", "a OR b"):
+        assert not or_beside_other_terms(text), text
+
+
 def test_field_tags_for_other_fields_are_named() -> None:
     from evidence.search import unread_field_tags
 
