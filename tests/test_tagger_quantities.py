@@ -144,8 +144,8 @@ def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
      "week 12.", 12),
     ("Alopecia two years after docetaxel-based chemotherapy was assessed at 4 months.", 17),
     # an optional extra phase is not everyone's follow-up
-    ("Evaluations occurred at baseline and at week 12, followed by an optional cross-arm at "
-     "week 24.", 12),
+    ("Hair density was assessed at baseline and week 12; an optional extension phase followed "
+     "at week 24.", 12),
 ])
 def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)

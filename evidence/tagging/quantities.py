@@ -349,7 +349,7 @@ _EVALUATION_WORDS = re.compile(
     r"\b(?:evaluat|assess|follow|observ|showed|measur|examin|monitor|record)\w*", _F
 )
 # ... nor how long they had had hair loss ("hair loss for 6 months or longer").
-# ... nor an optional extra phase ("followed by an optional cross-arm at week 24"): not
+# ... nor an optional extra phase ("an optional extension phase followed at week 24"): not
 # every participant was assessed then.
 _NOT_FOLLOW_UP_BEFORE = re.compile(
     r"(?:every|once|intervals?\s+of|within|since|aged?|for\s+the\s+first"
