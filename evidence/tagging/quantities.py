@@ -177,6 +177,8 @@ _SAMPLE_ARMS = re.compile(
     r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*\d+)"
     r"|[(\[]\s*n\s*=\s*(?P<first>\d+)\s*[)\]]\s*(?:were|was)\s+compared\s+(?:with|to)\b",
     _F)
+#: For the design: a sentence that counts arms apart.
+ARMS_COUNTED = _SAMPLE_ARMS
 _ARM_N = re.compile(r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(\d+)\s*[)\]]", _F)
 # A review's "Twelve studies (n = 563)": the studies counted, then their participants.
 _SAMPLE_STUDIES_BRACKETED = re.compile(

@@ -431,23 +431,21 @@ def _design(doc: _Document, people: tuple[int, int] | None) -> tuple[str, Tag | 
     return design, doc.tag("design", design, 0, f"design.{design}.fallback")
 
 
-# Arms counted apart: "allocated to X (n = 20) or Y (n = 20)", "treated either with X
-# (n=11) or Y (n=11)", "two groups of 15"; not a breakdown of those studied ("paroxysmal
-# (n=3) or persistent (n=24) AF", "patients (n = 61) and healthy women (n = 35)").
-_ARMS = re.compile(
-    r"\b(?:allocated|assigned|divided|randomi[sz]ed|treated\s+either|received\s+either"
-    r"|given\s+either)\b(?:[^.;]|\.\d){0,120}?[(\[]\s*n\s*=\s*\d+\s*[)\]]"
-    r"(?:[^.;]|\.\d){0,100}?\b(?:or|versus|vs\.?)\s(?:[^.;]|\.\d){0,100}?"
-    r"[(\[]\s*n\s*=\s*\d+\s*[)\]]"
-    r"|\b(?:two|three|four|2|3|4)\s+(?:treatment\s+|study\s+|equal\s+|parallel\s+)?"
+# Arms counted apart: "allocated to X (n = 20) or Y (n = 20)" (the sample's own pattern
+# for arms, quantities.ARMS_COUNTED, which needs the word that allocated them, so a
+# breakdown of those studied, "paroxysmal (n=3) or persistent (n=24) AF", is none), or
+# "two groups of 15".
+_GROUPS_OF = re.compile(
+    r"\b(?:two|three|four|2|3|4)\s+(?:treatment\s+|study\s+|equal\s+|parallel\s+)?"
     r"(?:groups|arms)\s+(?:of|each\s+of)\s+\d+", re.IGNORECASE)
 
 
 def _arms_sentence(doc: _Document) -> int | None:
     """The first counted sentence that counts two arms apart, if any."""
     for i, text in enumerate(doc.norm):
-        if doc.counted[i] and ("=" in text or "group" in text.lower() or "arms" in text) \
-                and _ARMS.search(text):
+        if doc.counted[i] and (("=" in text and quantities.ARMS_COUNTED.search(text))
+                               or (("group" in text.lower() or "arms" in text)
+                                   and _GROUPS_OF.search(text))):
             return i
     return None
 
