@@ -355,6 +355,22 @@ def test_conditions_said_not_to_be_there_are_not_tagged() -> None:
     assert "finasteride" not in result.interventions
 
 
+def test_a_pen_named_with_its_needle_depth_is_a_dermapen() -> None:
+    pen = tag_article(article("Microneedling with minoxidil in AGA", (
+        None, "Twenty men with AGA had microneedling (1.0 mm pen) every 2 weeks.")))
+    assert pen.devices == ["dermapen"]
+    automated = tag_article(article("Microneedling in AGA", (
+        None, "Twenty men with AGA were treated with an automated device at 1.5 mm.")))
+    assert automated.devices == ["dermapen"]
+    implanter = tag_article(article("Implanter pens in follicular unit excision", (
+        None, "Sixty men were allocated to grafts placed with 1 mm implanter pens or "
+              "forceps.")))
+    assert implanter.devices == []
+    trichoscan = tag_article(article("Hair counts in AGA", (
+        None, "Hair counts of 20 men were measured with an automated device (TrichoScan).")))
+    assert (trichoscan.devices, trichoscan.interventions) == ([], [])
+
+
 def test_a_protocol_in_the_present_tense_plans_its_outcomes() -> None:
     result = tag_article(article(
         "Microneedling plus minoxidil in female pattern hair loss (MINT-F): rationale and "
