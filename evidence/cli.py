@@ -8,10 +8,11 @@ traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -278,26 +279,28 @@ def _one_line(exc: click.UsageError) -> _OneLineUsageError:
     return _OneLineUsageError(" ".join(exc.format_message().split()) + where)
 
 
+@contextlib.contextmanager
+def _usage_errors_in_one_line() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        raise _one_line(exc) from exc
+
+
 class _Commands(click.Group):
     """The ``evidence`` group, with usage errors in one line wherever they arise: in the
     group's own options or in a command's."""
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
+        with _usage_errors_in_one_line():
             return super().make_context(info_name, args, parent, **extra)
-        except click.exceptions.NoArgsIsHelpError:
-            raise
-        except click.UsageError as exc:
-            raise _one_line(exc) from exc
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _usage_errors_in_one_line():
             return super().invoke(ctx)
-        except click.exceptions.NoArgsIsHelpError:
-            raise
-        except click.UsageError as exc:
-            raise _one_line(exc) from exc
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

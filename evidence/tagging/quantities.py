@@ -561,9 +561,9 @@ def _first_sample(
                 elif pattern is _SAMPLE_ARMS:
                     end = _CLAUSE_END.search(text, match.end())
                     first = match.start("n") if match.group("n") else match.start("first")
+                    bracket = max(text.rfind("(", 0, first), text.rfind("[", 0, first))
                     value = sum(int(n) for n in _ARM_N.findall(
-                        text, text.rfind("(", 0, first) if "(" in text[:first] else
-                        text.rfind("[", 0, first), end.start() if end else len(text)))
+                        text, bracket, end.start() if end else len(text)))
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())
                     value = sum(int(n) for n in _BRACKET_N.findall(
