@@ -43,6 +43,8 @@ HIGHLIGHT_STYLE: Final = ("<style>.evidence mark{background:#F0E442;color:#000;"
 TABLE_ORDER: Final = ("pmid", "year", "design", "evidence_level", "sample_size", "title",
                       "outcomes", "interventions", "needle_depth", "sessions",
                       "follow_up_weeks", "relevant", "retracted")
+#: The table's numbers read from the text; each may be unstated.
+NUMBER_COLUMNS: Final = ("sample_size", "needle_depth", "sessions", "follow_up_weeks")
 TABLE_COLUMNS: Final = {
     "pmid": st.column_config.TextColumn("PMID", width="small", pinned=True),
     "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
@@ -135,6 +137,19 @@ def _limit_choice() -> int:
     return limit
 
 
+def _linked_page(pages: int) -> int:
+    """A shared link's page; one beyond the last (the studies have changed since the
+    link was made) opens the last, and says so."""
+    raw = st.query_params.get(PAGE_PARAM, "")
+    if not raw.isdigit() or int(raw) < 1:
+        return 1
+    if int(raw) > pages:
+        st.warning(f"The link asked for page {int(raw):,}, but these studies fill "
+                   f"{pages:,} {'page' if pages == 1 else 'pages'}: showing the last.")
+        return pages
+    return int(raw)
+
+
 def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
     """The page of rows to show (1-based): the first again when ``rows`` (the filter,
     sort and page size) change, never beyond the last; a shared link's page on arrival."""
@@ -143,7 +158,7 @@ def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
     if state.get("_paged_rows") != rows:
         arriving = "_paged_rows" not in state
         state["_paged_rows"] = rows
-        state["study_page"] = _linked_number(PAGE_PARAM, range(1, pages + 1), 1) if arriving else 1
+        state["study_page"] = _linked_page(pages) if arriving else 1
     elif state.get("study_page", 1) > pages:
         state["study_page"] = pages
     page = 1 if pages == 1 else int(st.number_input(
@@ -180,6 +195,9 @@ def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> 
                  column_order=TABLE_ORDER,
                  on_select=functools.partial(_select_row, key), selection_mode="single-row",
                  key=key)
+    unstated = table[list(NUMBER_COLUMNS)].isna().any(axis=None)
+    if unstated:
+        st.caption("None: the title and abstract do not state that number.")
     return table
 
 

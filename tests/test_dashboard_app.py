@@ -169,6 +169,9 @@ def test_evidence_map_cell_opens_the_filtered_studies(loaded_url: str) -> None:
 def test_filters_narrow_the_table_and_go_in_the_url(loaded_url: str) -> None:
     at = _app("studies")
     assert len(_table_pmids(at)) == 8
+    # some of these abstracts give no needle depth: the table says what its None means
+    assert "None: the title and abstract do not state that number." in [
+        caption.value for caption in at.caption]
     at.multiselect(key="flt_interventions").select("minoxidil").run()
     minoxidil = set(_table_pmids(at))
     assert minoxidil == {"90000001", "90000011", "91000001"}
@@ -509,8 +512,12 @@ def test_every_study_is_reachable_page_by_page(db_url: str, tmp_path: Path,
     shared = _app("studies", sort="pmid", page="2", rows="100")
     assert shared.number_input(key="study_page").value == 2
     assert _table_pmids(shared) == sorted(pmids, key=int)[100:200]
+    # a link made when there were more studies opens the last page, and says so
     beyond = _app("studies", sort="pmid", page="9")
-    assert beyond.number_input(key="study_page").value == 1
+    assert beyond.number_input(key="study_page").value == 3
+    assert _table_pmids(beyond) == sorted(pmids, key=int)[200:]
+    assert [w.value for w in beyond.warning] == [
+        "The link asked for page 9, but these studies fill 3 pages: showing the last."]
 
 
 def test_the_per_year_chart_says_which_studies_it_cannot_place(sqlite_loaded: str) -> None:

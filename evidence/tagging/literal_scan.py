@@ -23,6 +23,8 @@ import re
 import threading
 from collections.abc import Mapping
 
+from evidence.tagging import hyperscan_cache
+
 try:
     import hyperscan
 except ImportError:  # pragma: no cover - a platform without the wheel: the regex route
@@ -58,16 +60,22 @@ class WordStartScanner:
         risky = {char for text in anchors for char in text if not char.isascii()}
         risky |= {other for others in variants.values() for other in others
                   if not other.isascii()}
-        expressions = [
+        # Sorted: the anchors may come from a set, whose order differs from one process to
+        # the next, and the cached database is found by its expressions.
+        expressions = sorted(
             rb"\b" + re.escape(text).encode("ascii") + (rb"(?:\W|$)" if whole_word else b"")
             for text, whole_word in anchors.items() if text.isascii()
-        ]
-        database = hyperscan.Database()
-        database.compile(
-            expressions=expressions, ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions),
         )
+        flags = [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions)
+
+        def compile_database() -> object:
+            database = hyperscan.Database()
+            database.compile(expressions=expressions, ids=list(range(len(expressions))),
+                             elements=len(expressions), flags=flags)
+            return database
+
+        database = hyperscan_cache.cached_database(repr((expressions, flags)).encode(),
+                                                   compile_database)
         pattern = re.compile("[" + "".join(map(re.escape, sorted(risky))) + "]") if risky else None
         return cls(database, pattern)
 

@@ -26,6 +26,8 @@ import re
 import threading
 from collections.abc import Callable
 
+from evidence.tagging import hyperscan_cache
+
 try:
     import hyperscan
 except ImportError:  # pragma: no cover - a platform without the wheel: substring tests
@@ -116,7 +118,9 @@ class PatternScanner:
         """Compile every pattern given a slot so far, once; later ones get none."""
         with self._lock:
             if not self._frozen:
-                self._database = _compile(self._sources)
+                sources = self._sources
+                self._database = None if not sources else hyperscan_cache.cached_database(
+                    repr(sources).encode(), lambda: _compile(sources))
                 self._frozen = True
             return self._database
 
