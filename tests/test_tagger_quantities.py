@@ -64,6 +64,9 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     # one group told by sex
     ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
      "microneedling.", 40),
+    # those who agreed, not those invited
+    ("Of 90 men invited, 72 agreed to participate and were treated with microneedling.", 72),
+    ("Sixty women with FPHL consented to take part.", 60),
 ])
 def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> None:
     result = tagged(sentence)
@@ -123,6 +126,9 @@ def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | Non
     ("Results were maintained at the 1-year assessment.", 52),
     # the trial's own length
     ("We conducted a 24-week, randomized, investigator-blinded trial in 40 men.", 24),
+    # the end of treatment, its time in brackets
+    ("Hair counts were compared at the end of treatment (16 weeks).", 16),
+    ("Global photographs were graded at the end of the study period (6 months).", 26),
 ])
 def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
     result = tagged("Twenty patients with alopecia were treated with microneedling.", sentence)

@@ -43,8 +43,11 @@ _PEOPLE = (
     r"|brothers?|sisters?|siblings|twins)\b(?!-)"
 )
 # "Forty women ... were randomly assigned" enrolled forty, as "were randomized" does.
+# "72 agreed to participate", "consented to take part": those who joined, not those asked.
+_AGREED = r"(?:agreed|consented|volunteered)\s+to\s+(?:participate|take\s+part|join|enrol)"
 _ENROLLED = (r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered"
-             r"|randomly\s+(?:assigned|allocated)|(?:assigned|allocated)\s+(?:at\s+random|randomly))")
+             r"|randomly\s+(?:assigned|allocated)|(?:assigned|allocated)\s+(?:at\s+random|randomly)"
+             rf"|{_AGREED})")
 
 # Their age, between the people and what they have: "72 men aged 20-45 years with AGA".
 _AGED = (r"(?:\s+aged\s*(?:≥|>=|>|over\s+|between\s+)?\s*\d+(?:\s*(?:-|–|to|and)\s*\d+)?"
@@ -122,8 +125,7 @@ _SAMPLE_STRONG = (
 # pattern found some (the strong ones hold it: see sample_size).
 _SAMPLE_OF_THOSE_COUNTED = re.compile(
     rf"(?:[,;]|\bof\s+(?:whom|these|them|those)\b,?|(?<!\d\s)\band\b)\s*(?P<n>{_NUM})\s+"
-    rf"(?:were|was|had been)"
-    rf"\s+(?:randomi[sz]ed|enrolled|included)\b", _F
+    rf"(?:(?:were|was|had been)\s+(?:randomi[sz]ed|enrolled|included)|{_AGREED})\b", _F
 )
 # Tier 1b: those who completed the study, when no sentence says how many were enrolled
 # ("72 patients completed the study out of 80 patients randomized" enrolled 80).
@@ -318,6 +320,10 @@ _FOLLOW_UP = (
     # "at the 12-month visit", "at the 1-year assessment", "at the week-24 visit".
     re.compile(rf"\b(?:at|by|until)\s+(?:the\s+)?{_LIST}[- ]{_UNIT}\s+(?:visit|assessment"
                rf"|evaluation|follow[- ]?up|examination|review)\b", _F),
+    # "at the end of treatment (16 weeks)", "at the end of the study (6 months)".
+    re.compile(rf"\b(?:at|by|until)\s+the\s+end\s+of\s+(?:the\s+)?(?:[\w-]+\s+)?(?:treatment"
+               rf"|therapy|study|trial|follow[- ]?up)(?:\s+period)?\s*\(\s*{_LIST}[- ]?{_UNIT}"
+               rf"\s*\)", _F),
     re.compile(r"\b(?:at|by|until)\s+(?:the\s+)?(?P<unit>week|month)[- ](?P<list>\d+)\s+"
                r"(?:visit|assessment|evaluation|follow[- ]?up|examination)\b", _F),
     # "a 24-week, randomized, investigator-blinded trial": the study's own length.
