@@ -155,6 +155,15 @@ def test_publication_type_and_mesh_decide_design(
     (["Review"], "Microneedling in alopecia areata",
      "A recent meta-analysis found microneedling effective. We discuss its mechanisms.",
      "narrative_review"),
+    # its own search, then pooling told without "we": a meta-analysis
+    (["Review"], "Adjuvant microneedling in androgenetic alopecia: an evidence synthesis",
+     "We searched PubMed, Embase and Scopus for randomized trials. Eleven trials were "
+     "included. Pooled analysis using a random-effects model favoured microneedling.",
+     "meta_analysis"),
+    # a narrative review that names its sources stays one
+    (["Review"], "Microneedling in alopecia areata",
+     "In this narrative review we discuss its mechanisms. We searched PubMed for articles.",
+     "narrative_review"),
     # TAGS.md: a case report is one to three patients.
     (["Case Reports"], "Microneedling with PRP in alopecia areata",
      "We report five patients with patchy alopecia areata treated with microneedling.",
@@ -162,6 +171,10 @@ def test_publication_type_and_mesh_decide_design(
     (["Case Reports"], "Microneedling in alopecia areata",
      "A 34-year-old woman had microneedling. Only 15 cases have been reported so far.",
      "case_report"),
+    # "we report a case series" is no case report, typed or not
+    (["Journal Article"], "Microneedling with minoxidil in persistent chemotherapy-induced "
+     "alopecia", "We report a case series of seven breast cancer survivors who underwent "
+     "six sessions of microneedling.", "case_series"),
 ])
 def test_the_records_own_text_refines_a_review_or_case_report_type(
         types: list[str], title: str, text: str, design: str) -> None:
@@ -481,6 +494,23 @@ def test_broken_regex_is_rejected(tmp_path: Path) -> None:
                    'terms = ["pen("]\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"devices\.toml"):
         load_lexicon(bad, "device")
+
+
+def test_a_term_ending_in_a_space_is_rejected(tmp_path: Path) -> None:
+    """Terms end at a word end: "protocol for a " could never match a title."""
+    bad = tmp_path / "devices.toml"
+    bad.write_text('kind = "device"\n[[rule]]\nid = "x"\ncode = "dermapen"\n'
+                   'terms = ["pen for a "]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"devices\.toml.*'pen for a ' ends in white space"):
+        load_lexicon(bad, "device")
+
+
+def test_a_protocol_title_is_no_study_yet() -> None:
+    for title in ("Microneedling for androgenetic alopecia: protocol for a systematic review "
+                  "and meta-analysis",
+                  "Microneedling plus minoxidil: protocol for a randomized controlled trial"):
+        result = tag_article(article(title, ("METHODS", "We will search PubMed and Embase.")))
+        assert result.design == "other", title
 
 
 def test_packaged_rules_load() -> None:

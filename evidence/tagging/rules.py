@@ -159,6 +159,11 @@ def _terms(group: str, terms: list[str], terms_cs: list[str], where: str) -> lis
     result = [Term(group, term) for term in terms] + [Term(group, t, True) for t in terms_cs]
     for term in result:
         _compile(term.pattern, where)
+        # A term ends at a word end (the matcher adds (?!\w)): one written to end in a
+        # space could only match before a non-word character, which it never meant.
+        if term.pattern != term.pattern.rstrip():
+            raise ValueError(f"{where}: term {term.pattern!r} ends in white space; terms end "
+                             "at a word end")
     return result
 
 

@@ -454,33 +454,56 @@ def _refined_by_text(doc: _Document, people: tuple[int, int] | None,
                      ptype: str) -> tuple[str, Tag] | None:
     """The design the record's own text gives instead of publication type ``ptype``, where
     design.toml lets it (``refined_by_text``): a cue in the title, or in a sentence that
-    states what this record did; for a case series, more than three people counted."""
+    states what this record did; for a case series, more than three people counted.
+
+    Cues are read in design.toml's order, up to the first that names another design: a
+    pooling sentence without "we" ("Pooled analysis showed ...") does not refine, but the
+    record's own search after it ("We searched PubMed ...") does. A systematic review so
+    found whose text reports pooling is a meta-analysis.
+    """
     allowed = {design for name, design in doc.rules.design.refined_by_text
                if name.lower() == ptype.lower()}
     if not allowed:
         return None
-    found = _first_cue(doc, people)
-    if found is not None:
-        cue, index = found
-        if cue.code in allowed and (doc.sentences[index].source == TITLE
-                                    or doc.is_study(index)):
-            return cue.code, doc.tag("design", cue.code, index, f"{cue.id}.refines_type")
+    cues = doc.rules.design.cues
+    hits = _cue_hits(doc, people)
+    for number in sorted(hits):
+        cue, index = cues[number], hits[number]
+        if cue.code not in allowed:
+            break
+        if doc.sentences[index].source != TITLE and not doc.is_study(index):
+            continue
+        if cue.code == "systematic_review" and "meta_analysis" in allowed:
+            pooled = min((n for n in hits if cues[n].code == "meta_analysis"), default=None)
+            if pooled is not None:
+                cue, index = cues[pooled], hits[pooled]
+        return cue.code, doc.tag("design", cue.code, index, f"{cue.id}.refines_type")
+    first = min(hits, default=None)
     if "case_series" in allowed and people is not None and people[0] > 3 and (
-            found is None or found[0].code != "case_report"):
+            first is None or cues[first].code != "case_report"):
         return "case_series", doc.tag("design", "case_series", people[1],
                                       "design.case_series.participants.refines_type")
     return None
 
 
 def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCue, int] | None:
-    """The highest-priority design cue and its first qualifying sentence.
+    """The highest-priority design cue and its first qualifying sentence."""
+    hits = _cue_hits(doc, people)
+    if not hits:
+        return None
+    number = min(hits)
+    return doc.rules.design.cues[number], hits[number]
+
+
+def _cue_hits(doc: _Document, people: tuple[int, int] | None) -> dict[int, int]:
+    """Every design cue that qualifies, by its number in design.toml, with its first
+    qualifying sentence.
 
     One scan over title and abstract collects every cue (overlapping matches
-    allowed, so a low-priority cue cannot hide a higher one); the cue order
-    of design.toml then decides.
+    allowed, so a low-priority cue cannot hide a higher one).
     """
     cues = doc.rules.design.cues
-    best: tuple[int, int] | None = None  # (cue number, sentence index)
+    hits: dict[int, int] = {}
     matcher = doc.rules.design.cue_matcher
     for source, text in ((TITLE, doc.title_norm), ("abstract", doc.abstract_norm)):
         # Every word start in turn: overlapping matches, as search(text, start + 1) would.
@@ -489,7 +512,7 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
             if match is None:
                 continue
             number = int(TermMatcher.group(match)[1:])
-            if best is not None and number >= best[0]:
+            if number in hits:
                 continue
             cue = cues[number]
             if cue.code == "preclinical" and people is not None:
@@ -509,8 +532,8 @@ def _first_cue(doc: _Document, people: tuple[int, int] | None) -> tuple[DesignCu
                 continue
             if cue.unless and cue.unless.has_match(doc.norm[i]):
                 continue
-            best = (number, i)
-    return (cues[best[0]], best[1]) if best is not None else None
+            hits[number] = i
+    return hits
 
 
 def _relevance(doc: _Document, interventions: dict[str, _Hit],
