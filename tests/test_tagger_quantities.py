@@ -102,6 +102,18 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     # the arms' counts after people already counted
     (("In this cohort, 70 patients with androgenetic alopecia chose PRP with microneedling "
       "(n = 38) or PRP alone (n = 32).",), 70),
+    # arms counted apart after "either" or what people chose, a semicolon in a bracket
+    (("Men with AGA who chose either home microneedling with a 0.5-mm roller (weekly; n = 38) "
+      "or in-office microneedling at 1.25 mm (every 2 weeks; n = 41) were followed.",), 79),
+    (("We compared children with patchy alopecia areata treated with either intralesional "
+      "triamcinolone (n = 27) or microneedling with topical triamcinolone (n = 31).",), 58),
+    (("Women scheduled for chemotherapy chose scalp cooling (n = 86) or no cooling (n = 54).",),
+     140),
+    # arms of a size, and a group who declined the treatment, compared
+    (("Men with AGA were randomized into four arms of 15 patients each.",), 60),
+    (("Thirty women with FPHL received microneedling (1.0 mm) followed by a peptide serum, "
+      "8 sessions at 2-week intervals, and were compared with 30 concurrently recruited women "
+      "who declined microneedling and used minoxidil alone.",), 60),
     # a review's studies, then their participants
     (("Twelve studies (n = 563) met the inclusion criteria, including six trials of "
       "microneedling.",), 563),

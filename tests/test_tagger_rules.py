@@ -184,6 +184,20 @@ def test_the_records_own_text_refines_a_review_or_case_report_type(
         assert result.sample_size != 15
 
 
+@pytest.mark.parametrize(("title", "text"), [
+    ("Microneedling versus mesotherapy in chronic telogen effluvium",
+     "Thirty-two women were allocated alternately to microneedling or to mesotherapy."),
+    ("Derma stamp with growth factors versus PRP injections in androgenetic alopecia",
+     "Thirty-six men with androgenetic alopecia were allocated into two groups."),
+    ("Microneedling with a growth factor serum in women: a quasi-experimental study",
+     "Thirty women with FPHL received microneedling and hair density rose."),
+])
+def test_arms_without_chance_deciding_are_a_controlled_trial(title: str, text: str) -> None:
+    """TAGS.md: controlled, not randomized. Before, these were case series (level 4)."""
+    result = tag_article(article(title, (None, text)))
+    assert (result.design, result.evidence_level) == ("controlled_trial", 3)
+
+
 def test_an_outcome_we_did_not_measure_is_not_an_outcome() -> None:
     result = tag_article(article(
         "Microneedling with minoxidil in male androgenetic alopecia",

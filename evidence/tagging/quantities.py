@@ -61,10 +61,12 @@ _AGED = (r"(?:\s+aged\s*(?:≥|>=|>|over\s+|between\s+)?\s*\d+(?:\s*(?:-|–|to|
 # Between the groups no other grouping ("Forty patients were randomized into two groups: 20
 # to X and 20 to Y" enrolled 40, not 80): no "group" or "arm" nor colon in the gap, and
 # no digit between arms.
-_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:]|\.(?=\d)){0,150}?"
+_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:]|\.(?=\d)){0,200}?"
 _ARM_GAP = r"(?:(?!groups?\b|arms?\b)[^.;:,\d]|,(?!\s*and\b)){0,80}?"
+# (Those who chose or declined a treatment are a group compared too.)
 _TREATED_AFTER = (r"(?:who\s+(?:had\s+)?|that\s+)?(?:were\s+|had\s+been\s+)?(?:received|receiving"
-                  r"|used|using|treated|underwent|undergoing|given|applied|applying)\b")
+                  r"|used|using|treated|underwent|undergoing|given|applied|applying|chose|declined"
+                  r"|refused|opted|preferred)\b")
 _SAMPLE_TWO_GROUPS = (
     # "38 women treated with X and 38 age-matched women treated with Y": cases and their
     # matched controls, both studied.
@@ -99,7 +101,8 @@ _SAMPLE_STRONG = (
     ),
     # "two groups of 20 patients (each)": the product.
     re.compile(
-        rf"(?P<g>{_NUM})\s+(?:[\w-]+\s+)?groups?\s+(?:of|with|each of)\s+(?P<n>{_NUM})\s+"
+        rf"(?P<g>{_NUM})\s+(?:[\w-]+\s+)?(?:groups?|arms?|cohorts?)\s+(?:of|with|each of)\s+"
+        rf"(?P<n>{_NUM})\s+"
         rf"{_MOD}{{0,2}}{_PEOPLE}",
         _F,
     ),
@@ -160,7 +163,8 @@ _SAMPLE_BRACKETED_AFTER = re.compile(
 _WHAT_THEY_HAVE = (
     rf"(?P<have>{_AGED}?"
     r"(?:\s+(?:with|having)(?:\s+(?!(?:treated|treatment|received|receiving|underwent"
-    r"|undergoing|randomi[sz]ed|allocated|assigned|versus|vs|plus|using|used|given)\b)"
+    r"|undergoing|randomi[sz]ed|allocated|assigned|versus|vs|plus|using|used|given|chose"
+    r"|opted|selected|preferred|either)\b)"
     r"[^\s.;,\d()\[\]]+){1,10}?)?)")
 _SAMPLE_BRACKETED_PEOPLE = re.compile(
     rf"\b(?:{_PEOPLE}|controls?\b){_WHAT_THEY_HAVE}\s*[(\[]\s*n\s*=\s*(?P<n>\d+)\s*[)\]]",
@@ -173,7 +177,7 @@ _COUNTED_RIGHT_BEFORE = re.compile(rf"{_NUM}\s+{_MOD}{{0,3}}$", _F)
 # (n = 25)", "Patients treated with PRP alone (n = 48) were compared with those who
 # underwent ... (n = 39)": every bracket of the clause from the first one adds up.
 _SAMPLE_ARMS = re.compile(
-    r"\b(?:allocated|assigned|randomi[sz]ed|divided|treated\s+either|received\s+either)\b"
+    r"\b(?:allocated|assigned|randomi[sz]ed|divided|either|chose|opted\s+for|selected)\b"
     r"(?:[^.;]|\.\d){0,160}?[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(?P<n>\d+)\s*[)\]]"
     r"(?=(?:[^.;]|\.\d){0,160}?\b(?:or|versus|vs\.?|and)\b(?:[^.;]|\.\d){0,160}?"
     r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*\d+)"
@@ -192,7 +196,8 @@ _SAMPLE_STUDIES_BRACKETED = re.compile(
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
 # ... and after the enrolling word, each arm's up to the end of the clause: "Patients were
 # randomized to microneedling (n = 20) or minoxidil (n = 20)" enrolled 40.
-_CLAUSE_END = re.compile(r"[;:]")
+# (Not a semicolon inside a bracket: "(weekly; n = 38)".)
+_CLAUSE_END = re.compile(r"[;:](?![^()\[\]]*[)\]])")
 # Right after the people counted: they were screened or left, not the people studied
 # ("Of 50 patients screened", "3 patients dropped out"; not "40 were randomized and 3
 # withdrew", where the count is of those who stayed).
