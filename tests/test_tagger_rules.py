@@ -207,6 +207,23 @@ def test_an_outcome_we_did_not_measure_is_not_an_outcome() -> None:
     assert result.outcomes == ["hair_density"]
 
 
+def test_treatments_that_failed_them_before_are_not_arms() -> None:
+    result = tag_article(article(
+        "Microneedling-assisted topical tofacitinib for ophiasis alopecia areata",
+        (None, "We treated two patients whose ophiasis AA had failed intralesional "
+               "corticosteroids and topical minoxidil. Monthly microneedling was followed by "
+               "tofacitinib ointment.")))
+    assert result.interventions == ["microneedling", "other_topical"]
+
+
+def test_an_oral_jak_inhibitor_is_no_topical() -> None:
+    result = tag_article(article(
+        "Oral tofacitinib versus methotrexate in severe alopecia areata",
+        (None, "Sixty adults were randomized to oral tofacitinib 5 mg twice daily or "
+               "methotrexate.")))
+    assert "other_topical" not in result.interventions
+
+
 def test_a_treatment_that_failed_before_is_not_an_arm() -> None:
     result = tag_article(article(
         "Microneedling in minoxidil non-responders",
@@ -291,6 +308,24 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     # the hairs shed while combing for a minute are shedding, not a hair count
     ("Shedding, assessed with a 60-second hair count, decreased in 12 women.",
      ["hair_shedding"]),
+    # photographs graded by blinded observers, a grade named, satisfaction told plainly
+    ("Regrowth was graded by two blinded observers on standardized photographs at 6 months.",
+     ["global_assessment"]),
+    ("Evaluation was done at six months by a blinded dermatologist using global photographs "
+     "and by Sinclair grading.", ["global_assessment", "severity_score"]),
+    ("More women improved by at least one Sinclair grade with the combination.",
+     ["severity_score"]),
+    ("She reported high satisfaction with the result.", ["patient_assessment"]),
+    ("Hair density and the satisfaction of the patients were evaluated at the end.",
+     ["hair_density", "patient_assessment"]),
+    # pain the patients reported is an adverse event, not their assessment of the result
+    ("Hair count and patient-reported pain were recorded at each visit.",
+     ["hair_count", "adverse_events"]),
+    # the technique's end point is no adverse event
+    ("The scalp was needled with a 1.5-mm dermaroller until pinpoint bleeding appeared.", []),
+    # a complication the case reports
+    ("Histopathology showed a sarcoidal granulomatous reaction, and tram-track scars "
+     "remained.", ["adverse_events"]),
 ])
 def test_graded_photographs_and_patients_ratings_are_outcomes(
         sentence: str, outcomes: list[str]) -> None:
