@@ -138,6 +138,9 @@ def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | Non
     ("Results were maintained at the 1-year assessment.", 52),
     # the trial's own length
     ("We conducted a 24-week, randomized, investigator-blinded trial in 40 men.", 24),
+    # how long follow-up lasted, said with "was"
+    ("Follow-up was 9 months.", 39),
+    ("The median follow-up lasted 14 months in both groups.", 61),
     # the end of treatment, its time in brackets
     ("Hair counts were compared at the end of treatment (16 weeks).", 16),
     ("Global photographs were graded at the end of the study period (6 months).", 26),
@@ -185,6 +188,7 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients received a single session of microneedling.", 1),
     ("Twenty patients had microneedling; six treatments were performed at weekly "
      "intervals.", 6),
+    ("Twenty patients had microneedling weekly for 12 weeks (12 treatments).", 12),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
     ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),
@@ -219,6 +223,13 @@ def test_sessions_of_another_procedure_leave_the_needling_count_to_a_later_sente
     ("Microneedling for hair loss",
      "Twenty men were treated with a dermaroller, 1.5 mm vs. 1 mm needles on either side.",
      (1.0, 1.5)),
+    # two arms, each depth with its own device: the range of the two
+    ("Microneedling for hair loss",
+     "Men who chose either home microneedling with a 0.5-mm roller (n = 38) or in-office "
+     "motorized microneedling at 1.25 mm (n = 41) were followed.", (0.5, 1.25)),
+    ("Microneedling for hair loss",
+     "Eighteen patients underwent microneedling of the whole scalp with a 1.0-mm motorized "
+     "pen.", (1.0, 1.0)),
 ])
 def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
                                              depth: tuple[float, float]) -> None:

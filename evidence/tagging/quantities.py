@@ -246,6 +246,8 @@ _SESSIONS = (
     # "Six treatments were performed at weekly intervals"
     re.compile(rf"(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s+(?:were|was)\s+(?:performed|given"
                rf"|administered|done|carried\s+out)\b", _F),
+    # "weekly for 12 weeks (12 treatments)"
+    re.compile(rf"\(\s*(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:treatments|procedures)\s*\)", _F),
     # "a single session of microneedling", "one session": one.
     re.compile(r"\b(?:a\s+)?(?P<n>single|one)\s+(?:[\w-]+\s+){0,2}?(?:session|sitting)\b(?!s)",
                _F),
@@ -286,9 +288,12 @@ _DEPTH_DEVICE_BEFORE = re.compile(
     rf"(?P<gap>[^;.]{{0,25}}?)(?<![\d.])(?:{DEPTH_VALUE.pattern})",
     _F,
 )
+# "a 1.0-mm motorized pen", "a 0.5-mm microneedle stamp".
 _DEPTH_CUE_AFTER = re.compile(
     rf"(?<![\d.])(?:{DEPTH_VALUE.pattern})[\s-]*(?:in depth|deep|depth|needles?|long|length"
-    rf"|micro-?needl\w*|derma[\s-]?(?:rollers?|pens?|stamps?)|rollers?)\b",
+    rf"|micro-?needl\w*|derma[\s-]?(?:rollers?|pens?|stamps?)|rollers?"
+    rf"|(?:motori[sz]ed|automated|electric|electronic|handheld|hand-held)\s+(?:pens?|devices?"
+    rf"|micro-?needl\w*)|stamps?)\b",
     _F,
 )
 # "depth was less than 1 mm" is a comparison, not the depth used.
@@ -322,6 +327,9 @@ _FOLLOW_UP = (
         _F,
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
+    # "Follow-up was 9 months", "the median follow-up lasted 14 months".
+    re.compile(rf"follow[- ]?up\s+(?:period\s+|duration\s+)?(?:was|lasted|averaged|ranged\s+up\s+to)"
+               rf"\s+(?:(?:a\s+)?(?:median|mean)\s+of\s+)?{_LIST}\s*[- ]?{_UNIT}", _F),
     # "at the 12-month visit", "at the 1-year assessment", "at the week-24 visit".
     re.compile(rf"\b(?:at|by|until)\s+(?:the\s+)?{_LIST}[- ]{_UNIT}\s+(?:visit|assessment"
                rf"|evaluation|follow[- ]?up|examination|review)\b", _F),
@@ -660,10 +668,12 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
             for m in _depth_matches(pattern, text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
         matches += _depth_matches(_DEPTH_CUE_AFTER, text)
-        for match in sorted(matches, key=lambda m: m.start()):
-            low, high = depth_from_match(match)
-            if MIN_PLAUSIBLE_DEPTH_MM <= low <= high <= MAX_PLAUSIBLE_DEPTH_MM:
-                return (low, high), index
+        depths = [depth for depth in map(depth_from_match, matches)
+                  if MIN_PLAUSIBLE_DEPTH_MM <= depth[0] <= depth[1] <= MAX_PLAUSIBLE_DEPTH_MM]
+        if depths:
+            # Arms at different depths in one sentence: the range used ("a 0.5-mm roller
+            # ... or in-office needling at 1.25 mm" is 0.5-1.25).
+            return (min(low for low, _ in depths), max(high for _, high in depths)), index
     return None
 
 
