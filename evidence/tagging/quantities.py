@@ -328,8 +328,9 @@ _FOLLOW_UP = (
     ),
     re.compile(rf"{_LIST}[- ]{_UNIT}\s+(?:of\s+)?follow[- ]?up", _F),
     # "Follow-up was 9 months", "the median follow-up lasted 14 months".
-    re.compile(rf"follow[- ]?up\s+(?:period\s+|duration\s+)?(?:was|lasted|averaged|ranged\s+up\s+to)"
-               rf"\s+(?:(?:a\s+)?(?:median|mean)\s+of\s+)?{_LIST}\s*[- ]?{_UNIT}", _F),
+    re.compile(rf"follow[- ]?up\s+(?:period\s+|duration\s+)?(?:was|lasted|averaged"
+               rf"|ranged\s+up\s+to)\s+(?:(?:a\s+)?(?:median|mean)\s+of\s+)?{_LIST}\s*[- ]?{_UNIT}",
+               _F),
     # "at the 12-month visit", "at the 1-year assessment", "at the week-24 visit".
     re.compile(rf"\b(?:at|by|until)\s+(?:the\s+)?{_LIST}[- ]{_UNIT}\s+(?:visit|assessment"
                rf"|evaluation|follow[- ]?up|examination|review)\b", _F),
