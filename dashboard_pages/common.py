@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import html
 import itertools
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, NoReturn
@@ -20,7 +21,7 @@ from typing import Any, Final, NoReturn
 import streamlit as st
 
 from evidence import queries
-from evidence.db import Database, open_database, safe_url
+from evidence.db import Database, open_database, safe_url, sqlite_file
 from evidence.errors import EvidenceError
 from evidence.labels import (
     CONDITION_LABELS,
@@ -38,7 +39,7 @@ from evidence.search import (
     parse_search,
     unread_field_tags,
 )
-from evidence.settings import MAX_MIN_N, Settings
+from evidence.settings import DEFAULT_DB_URL, MAX_MIN_N, Settings
 
 APP_TITLE: Final = "Microneedling for hair loss: evidence"
 UPDATE_COMMAND: Final = "evidence ingest --since last"
@@ -128,6 +129,13 @@ def connect() -> DataSource:
     rather than a traceback.
     """
     url = Settings.from_sources().db_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists() and url != DEFAULT_DB_URL:
+        # A mistyped path: opening it would make an empty database (the dashboard would
+        # write, and say "empty" of the wrong file). Only the default is made on first run.
+        _stop_with(f"Cannot open the evidence database: no file at {path}. Check "
+                   "EVIDENCE_DB_URL, or build the database first (evidence import --db URL "
+                   "FILE, or evidence ingest --db URL).")
     try:
         database = _open(url)
         with database.session() as session:
@@ -430,15 +438,30 @@ def off_topic_note(source: DataSource, study_filter: StudyFilter, total: int,
                    counted_by: str) -> None:
     """Say how many of the ``total`` studies shown are off-topic, where they are shown
     (a whole baseline file, or a wide query, brings mostly other topics): ``counted_by``
-    names what includes them ("The figures count", "The table lists")."""
+    names what includes them ("The figures count", "The table lists"). When most are
+    off-topic it is a warning: the figures on screen are then mostly about other things."""
     if study_filter.relevant_only or total == 0:
         return
     relevant = source.query(queries.count_studies, replace(study_filter, relevant_only=True))
-    if (off_topic := total - relevant) > 0:
-        st.caption(f"{off_topic:,} of these {total:,} studies are not about microneedling for "
-                   "hair loss (the tagger's reading; each study's view shows the sentence). "
-                   f"{counted_by} them until you tick 'About microneedling for hair loss "
-                   "only'.")
+    if (off_topic := total - relevant) <= 0:
+        return
+    if total == 1:
+        which = "This study is"
+    else:
+        which = f"{off_topic:,} of these {total:,} studies {'is' if off_topic == 1 else 'are'}"
+    note = (f"{which} not about microneedling for hair loss (the tagger's reading; each "
+            f"study's view shows the sentence). {counted_by} "
+            f"{'it' if off_topic == 1 else 'them'} until you tick 'About microneedling for hair "
+            "loss only'.")
+    if off_topic * 2 > total:
+        st.warning(note)
+    else:
+        st.caption(note)
+
+
+def count_of(number: int, noun: str = "study", plural: str = "studies") -> str:
+    """"1 study", "2,040 studies"."""
+    return f"{number:,} {noun if number == 1 else plural}"
 
 
 # --------------------------------------------------------------------------- text
@@ -529,16 +552,26 @@ def highlight_html(text: str, spans: Iterable[Span]) -> str:
 
 # --------------------------------------------------------------------------- first run
 
+def for_this_database(command: str, url: str) -> str:
+    """``command`` as it must be typed to write to the database at ``url``: with ``--db``
+    unless it is the default (a URL holding a password is left to EVIDENCE_DB_URL, so
+    that the page does not show it)."""
+    if url == DEFAULT_DB_URL or safe_url(url) != url:
+        return command
+    return f"{command} --db {shlex.quote(url)}"
+
+
 def first_run_page() -> None:
     """Shown instead of the dashboard when the database holds no study yet."""
     st.title(APP_TITLE)
     st.info("The evidence database is empty: there is nothing to show yet.")
+    url = Settings.from_sources().db_url
     st.markdown("Fetch the studies from PubMed (the first run takes a few minutes):")
-    st.code(FIRST_RUN_COMMAND, language="bash")
+    st.code(for_this_database(FIRST_RUN_COMMAND, url), language="bash")
     st.markdown("or load PubMed XML / MEDLINE (.nbib) files you already have:")
-    st.code(IMPORT_COMMAND, language="bash")
+    st.code(for_this_database(IMPORT_COMMAND, url), language="bash")
     st.markdown("Then reload this page. Later, fetch only what is new with:")
-    st.code(UPDATE_COMMAND, language="bash")
+    st.code(for_this_database(UPDATE_COMMAND, url), language="bash")
     source = connect()
     st.caption(f"Database: {safe_url(source.url)} "
                "(set EVIDENCE_DB_URL to use another one).")

@@ -13,14 +13,18 @@ RUN_LIMIT = 50
 
 
 def _runs_frame(source: common.DataSource) -> pd.DataFrame:
+    """The recent runs, what each read and why it ended first (a failed run's reason was
+    off screen to the right); PubMed's hits only for an ingest, which searches (an
+    import reads files: its "found 0" read as nothing found)."""
     with source.database.session() as session:
         runs = queries.recent_runs(session, limit=RUN_LIMIT)
-        rows = [(run.id, run.kind, run.status, run.started_at, run.finished_at, run.found,
-                 run.new, run.updated, run.unchanged, run.deleted, run.skipped, run.failed,
-                 run.query or "", run.message or "") for run in runs]
-    return pd.DataFrame(rows, columns=["Run", "Kind", "Status", "Started", "Finished", "Found",
-                                       "New", "Updated", "Unchanged", "Deleted", "Skipped",
-                                       "Failed", "Query or file", "Message"])
+        rows = [(run.id, run.kind, run.status, run.query or "", run.message or "",
+                 run.started_at, run.finished_at, run.new, run.updated, run.unchanged,
+                 run.deleted, run.skipped, run.failed,
+                 run.found if run.kind == "ingest" else None) for run in runs]
+    return pd.DataFrame(rows, columns=["Run", "Kind", "Status", "Query or file", "Message",
+                                       "Started", "Finished", "New", "Updated", "Unchanged",
+                                       "Deleted", "Skipped", "Failed", "PubMed hits"])
 
 
 def render() -> None:
@@ -35,9 +39,9 @@ def render() -> None:
 
     st.subheader("Update the data")
     st.markdown("Fetch what PubMed added or revised since the last successful run:")
-    st.code(common.UPDATE_COMMAND, language="bash")
+    st.code(common.for_this_database(common.UPDATE_COMMAND, source.url), language="bash")
     st.markdown("Load PubMed XML or MEDLINE (.nbib) files:")
-    st.code(common.IMPORT_COMMAND, language="bash")
+    st.code(common.for_this_database(common.IMPORT_COMMAND, source.url), language="bash")
     st.caption("Both record a run below. Run `evidence retag` after a tagger upgrade.")
 
     st.subheader("Ingest runs")
@@ -45,7 +49,10 @@ def render() -> None:
     if runs.empty:
         st.info("No ingest or import has run yet.")
     else:
-        st.dataframe(runs, hide_index=True, width="stretch", key="runs")
+        st.dataframe(runs, hide_index=True, width="stretch", key="runs", column_config={
+            "PubMed hits": st.column_config.NumberColumn(
+                help="What the ingest's search found in PubMed (None: an import, which "
+                     "reads files)")})
 
     left, right = st.columns(2)
     with left:

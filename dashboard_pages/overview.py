@@ -48,7 +48,7 @@ def _headline(source: common.DataSource, study_filter: StudyFilter) -> None:
     second[1].metric("Years", years)
     second[2].metric("Last update", common.format_date(figures.last_update))
     if figures.retracted:
-        some = "study is" if figures.retracted == 1 else "studies are"
+        some = "studies is" if figures.retracted == 1 else "studies are"
         st.warning(f"{figures.retracted:,} of these {some} retracted. Every figure and the "
                    "evidence map count them (marked there) until you tick 'Exclude retracted "
                    "studies'.", icon="🚫")
@@ -137,37 +137,41 @@ def display_label_text(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def map_cell_label(outcome: str, studies: int, best_level: int, retracted: int) -> str:
+    """A map button's label, whole: "Hair count: 5 · L1 · 1 retracted"."""
+    marked = f" · {retracted} retracted" if retracted else ""
+    return f"{display_label(outcome)}: {studies} · L{best_level}{marked}"
+
+
 def _evidence_map_links(frame: pd.DataFrame, study_filter: StudyFilter) -> None:
-    """One button per non-empty cell; it adds the pair to the filters and opens Studies."""
+    """One button per non-empty cell, an intervention's in a row that wraps (a grid of
+    nine narrow columns cut "10 · L2" to "1" on a laptop); a button adds the pair to the
+    filters and opens Studies."""
     outcomes = [code for code in OUTCOME_LABELS if code in set(frame["outcome"])]
     interventions = [code for code in INTERVENTION_LABELS if code in set(frame["intervention"])]
     cells = {(row.intervention, row.outcome): row for row in frame.itertuples(index=False)}
-    header = st.columns([2, *[1] * len(outcomes)])
-    header[0].caption("Intervention \\ outcome")
-    for column, outcome in zip(header[1:], outcomes, strict=True):
-        column.caption(display_label(outcome))
     for intervention in interventions:
-        row = st.columns([2, *[1] * len(outcomes)])
-        row[0].markdown(f"**{display_label(intervention)}**")
-        for column, outcome in zip(row[1:], outcomes, strict=True):
-            cell = cells.get((intervention, outcome))
-            if cell is None:
-                continue
-            retracted = f" · {cell.retracted} retracted" if cell.retracted else ""
-            clicked = column.button(
-                f"{cell.studies} · L{cell.best_level}{retracted}",
-                key=f"map_{intervention}_{outcome}",
-                help=(f"{cell.studies} studies of {display_label(intervention)} reporting "
-                      f"{OUTCOME_LABELS[outcome]}; best evidence level {cell.best_level}"
-                      + (f"; {cell.retracted} of them retracted" if cell.retracted else "")
-                      + ". Click to list them."))
-            if clicked:
-                target = replace(
-                    study_filter,
-                    interventions=tuple(dict.fromkeys((*study_filter.interventions,
-                                                       intervention))),
-                    outcomes=tuple(dict.fromkeys((*study_filter.outcomes, outcome))))
-                common.open_filtered(STUDIES_PAGE, target)
+        st.markdown(f"**{display_label(intervention)}**")
+        with st.container(horizontal=True, wrap=True):
+            for outcome in outcomes:
+                cell = cells.get((intervention, outcome))
+                if cell is None:
+                    continue
+                clicked = st.button(
+                    map_cell_label(outcome, cell.studies, cell.best_level, cell.retracted),
+                    key=f"map_{intervention}_{outcome}",
+                    help=(f"{cell.studies} {'study' if cell.studies == 1 else 'studies'} of "
+                          f"{display_label(intervention)} reporting {OUTCOME_LABELS[outcome]};"
+                          f" best evidence level {cell.best_level}"
+                          + (f"; {cell.retracted} of them retracted" if cell.retracted else "")
+                          + ". Click to list them."))
+                if clicked:
+                    target = replace(
+                        study_filter,
+                        interventions=tuple(dict.fromkeys((*study_filter.interventions,
+                                                           intervention))),
+                        outcomes=tuple(dict.fromkeys((*study_filter.outcomes, outcome))))
+                    common.open_filtered(STUDIES_PAGE, target)
 
 
 def render() -> None:
@@ -210,9 +214,10 @@ def render() -> None:
 
     if not cells.empty:
         st.subheader("Open a cell of the evidence map")
-        st.caption("Each button shows the number of studies and their best evidence level "
-                   "(L1 = strongest); it adds that intervention and outcome to the filters "
-                   "and lists the studies.")
+        st.caption("Each button names an outcome, the number of studies of the intervention "
+                   "above it that report it, and their best evidence level (L1 = strongest); "
+                   "it adds that intervention and outcome to the filters and lists the "
+                   "studies.")
         _evidence_map_links(cells, study_filter)
     common.footer(source, study_filter)
 

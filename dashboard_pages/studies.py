@@ -325,7 +325,8 @@ def render() -> None:
     study_filter = common.sidebar_filters(source)
     st.title("Studies")
     total = int(source.query(queries.count_studies, study_filter))
-    st.caption(f"{total:,} studies match: {common.describe_filter(study_filter)}")
+    st.caption(f"{common.count_of(total)} {'matches' if total == 1 else 'match'}: "
+               f"{common.describe_filter(study_filter)}")
     common.off_topic_note(source, study_filter, total, "The table lists")
     common.undated_note(source, study_filter)
     if total == 0:

@@ -155,7 +155,7 @@ def test_evidence_map_cell_opens_the_filtered_studies(loaded_url: str) -> None:
     at = _app()
     cell = at.button(key="map_prp_hair_count")
     # the PRP trial (level 2) and the retracted case series of 90000004, marked
-    assert cell.label == "2 · L2 · 1 retracted"
+    assert cell.label == "Hair count: 2 · L2 · 1 retracted"
     assert any("retracted" in warning.value for warning in at.warning)
     cell.click().run()
     assert not at.exception, at.exception
@@ -369,29 +369,64 @@ def test_export_file_names_say_the_filter() -> None:
 
 
 def test_data_page_lists_runs_and_commands(loaded_url: str) -> None:
+    from dashboard_pages.common import for_this_database
+
     at = _app("data")
     runs = _frame_with(at, "Query or file")
     assert len(runs) == 3
     assert set(runs["Status"]) == {"succeeded"}
     assert any(name.endswith("dashboard_studies.xml") for name in runs["Query or file"])
+    # what each run read and its message come first; imports search no PubMed
+    assert list(runs.columns[:5]) == ["Run", "Kind", "Status", "Query or file", "Message"]
+    assert runs["PubMed hits"].isna().all()
     commands = [block.value for block in at.code]
-    assert "evidence ingest --since last" in commands
-    assert "evidence import FILE" in commands
+    assert for_this_database("evidence ingest --since last", loaded_url) in commands
+    assert for_this_database("evidence import FILE", loaded_url) in commands
+    assert "--db" in commands[0] or loaded_url.startswith("postgresql")
     assert _footer(at).startswith("8 studies, data as of ")
 
 
 def test_empty_database_shows_the_first_run_page(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVIDENCE_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_database(url).dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", url)
     at = _app()
     assert at.title[0].value.startswith("Microneedling")
     assert "empty" in at.info[0].value
-    assert "evidence ingest" in [block.value for block in at.code]
+    # the commands write to this database, not to the default one
+    assert f"evidence ingest --db {url}" in [block.value for block in at.code]
     assert not at.metric and not at.error
     assert _footer(at).startswith("0 studies, data as of never, tagger ")
     at.switch_page("dashboard_pages/data.py").run()
     assert not at.exception, at.exception
     assert "No ingest or import has run yet." in [element.value for element in at.info]
+
+
+def test_a_mistyped_database_path_is_refused_and_not_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard reads; opening a missing file would make an empty database there."""
+    missing = tmp_path / "evidnce.db"
+    monkeypatch.setenv("EVIDENCE_DB_URL", f"sqlite:///{missing}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"Cannot open the evidence database: no file at {missing}. Check EVIDENCE_DB_URL, or "
+        "build the database first (evidence import --db URL FILE, or evidence ingest --db "
+        "URL)."]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_commands_shown_name_a_database_that_is_not_the_default() -> None:
+    from dashboard_pages.common import for_this_database
+
+    assert for_this_database("evidence ingest", "sqlite:///data/evidence.db") == \
+        "evidence ingest"
+    assert for_this_database("evidence import FILE", "sqlite:////srv/my db.sqlite") == \
+        "evidence import FILE --db 'sqlite:////srv/my db.sqlite'"
+    # a password stays off the screen: EVIDENCE_DB_URL carries it
+    assert for_this_database("evidence ingest", "postgresql://u:secret@db/evidence") == \
+        "evidence ingest"
 
 
 def test_unopenable_database_is_one_clear_error(tmp_path: Path,
@@ -558,17 +593,35 @@ def test_the_overview_says_how_many_studies_are_off_topic(loaded_url: str) -> No
                                                            StudyFilter(relevant_only=True))
     database.dispose()
     assert off_topic > 0  # the fixtures hold off-topic records
+    # a caption while most are on topic, a warning once most are not
+    most_off_topic = off_topic * 2 > 8
+
+    def notes(at: AppTest) -> list[str]:
+        shown = at.warning if most_off_topic else at.caption
+        return [n.value for n in shown if "not about microneedling for hair loss" in n.value]
+
     at = _app()
-    notes = [c.value for c in at.caption if "not about microneedling for hair loss" in c.value]
-    assert notes and notes[0].startswith(f"{off_topic} of these 8 studies are not about")
+    assert notes(at) and notes(at)[0].startswith(
+        f"{off_topic} of these 8 studies {'is' if off_topic == 1 else 'are'} not about")
     at.checkbox(key="flt_relevant_only").check().run()
-    assert not [c for c in at.caption if "not about microneedling" in c.value]
+    assert not notes(at)
     # the table and the downloads say it too: a list of RCTs is not all on topic
     for page, counted_by in (("studies", "The table lists them"), ("export", "The files hold")):
         at = _app(page)
-        notes = [c.value for c in at.caption if "not about microneedling" in c.value]
-        assert notes and notes[0].startswith(f"{off_topic} of these 8 studies")
-        assert counted_by in notes[0]
+        assert notes(at) and notes(at)[0].startswith(f"{off_topic} of these 8 studies")
+        assert counted_by in notes(at)[0]
+    # one study, off topic: said of it, in the singular, as a warning
+    one = _app("studies", text="after chemotherapy")
+    assert any(c.value.startswith("1 study matches") for c in one.caption)
+    words = [w.value for w in one.warning if "not about microneedling" in w.value]
+    assert words and words[0].startswith("This study is not about")
+    assert "The table lists it until" in words[0]
+
+
+def test_counts_are_said_in_the_singular_for_one() -> None:
+    from dashboard_pages.common import count_of
+
+    assert (count_of(1), count_of(0), count_of(2040)) == ("1 study", "0 studies", "2,040 studies")
 
 
 def test_the_per_year_chart_gives_every_year_its_place() -> None:
