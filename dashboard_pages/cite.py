@@ -26,6 +26,10 @@ PICKER_LIMIT: Final = 500
 PMID_PATTERN: Final = re.compile(r"\d{1,9}")
 CITE_PARAM: Final = "cite"
 STYLE_PARAM: Final = "style"
+EVIDENCE_PARAM: Final = "evidence"
+#: Where the chosen style outlives a visit to another page (Streamlit forgets the state
+#: of widgets a page does not draw).
+KEPT_STYLE: Final = "_cite_style_kept"
 
 
 def _typed_pmids(text: str) -> list[str]:
@@ -54,13 +58,25 @@ def render() -> None:
     st.query_params[CITE_PARAM] = wanted
     if "cite_style" not in state:  # a shared link opens in the sender's style
         linked_style = (st.query_params.get(STYLE_PARAM) or "").lower()  # "Vancouver" too
-        state["cite_style"] = linked_style if linked_style in STYLES else STYLES[0]
+        state["cite_style"] = (linked_style if linked_style in STYLES
+                               else state.get(KEPT_STYLE, STYLES[0]))
     style = st.radio("Style", STYLES, format_func=STYLE_NAMES.__getitem__, horizontal=True,
                      key="cite_style")
+    state[KEPT_STYLE] = style
     if style == STYLES[0]:
         st.query_params.pop(STYLE_PARAM, None)
     else:
         st.query_params[STYLE_PARAM] = style
+    if "cite_evidence" not in state:
+        state["cite_evidence"] = st.query_params.get(EVIDENCE_PARAM) != "0"
+    with_evidence = st.checkbox(
+        "Evidence line under each reference", key="cite_evidence",
+        help="Design, n, arms and outcomes, as tagged (the command line's --no-evidence "
+             "leaves it out too)")
+    if with_evidence:
+        st.query_params.pop(EVIDENCE_PARAM, None)
+    else:
+        st.query_params[EVIDENCE_PARAM] = "0"
 
     if not wanted:
         st.info("Choose at least one study.")
@@ -75,10 +91,15 @@ def render() -> None:
         common.footer(source, study_filter)
         return
 
-    references = format_citations(records, style, with_evidence=True)
+    references = format_citations(records, style, with_evidence=with_evidence)
+    text = "\n\n".join(references)
     st.subheader(f"{STYLE_NAMES[style]} references")
-    st.caption("Copy with the button at the top right of the box.")
-    st.code("\n\n".join(references), language=None, wrap_lines=True)
+    st.caption("Copy with the button at the top right of the box, or download them as text.")
+    st.code(text, language=None, wrap_lines=True)
+    # The copy button shows on hover only and takes no keyboard focus: a button that does.
+    st.download_button("Download as text", text.encode("utf-8"),
+                       file_name=f"microneedling-citations-{style}.txt",
+                       mime="text/plain", key="cite_text", on_click="ignore")
 
     info = ExportInfo(filters={"pmids": [record["pmid"] for record in records]},
                       tagger_version=TAGGER_VERSION)

@@ -62,6 +62,19 @@ def file_stem(study_filter: StudyFilter) -> str:
     return "microneedling-evidence" + (f"-{name}" if name else "")
 
 
+def summary_file_name(study_filter: StudyFilter, what: str) -> str:
+    """A summary's CSV name, with the filter and the date as the data files have them:
+    ``microneedling-evidence-rct-summary-by-design-2026-12-02.csv``."""
+    return FORMATS["csv"].filename(f"{file_stem(study_filter)}-{what}")
+
+
+def pairs_csv(evidence_map: pd.DataFrame) -> bytes:
+    """The evidence map, one row a pair and each number in a column of its own: the
+    on-screen table's "2 (level 2; 1 retracted)" cells cannot be summed or pivoted."""
+    pairs = evidence_map[["intervention", "outcome", "studies", "best_level", "retracted"]]
+    return _csv_bytes(pairs.rename(columns={"best_level": "best_evidence_level"}))
+
+
 def _download_buttons(source: common.DataSource, study_filter: StudyFilter, formats: tuple[
         str, ...], *, sort: str, count: int) -> None:
     stem = file_stem(study_filter)
@@ -82,7 +95,12 @@ def render() -> None:
     study_filter = common.sidebar_filters(source)
     st.title("Export")
     count = int(source.query(queries.count_studies, study_filter))
-    st.markdown(f"**{count:,} studies** · filters: {common.describe_filter(study_filter)}")
+    st.markdown(f"**{common.count_of(count)}** · filters: {common.describe_filter(study_filter)}")
+    if count == 0:
+        st.warning("No study matches these filters, so there is nothing to download. Widen "
+                   "them in the sidebar.")
+        common.footer(source, study_filter)
+        return
     sort = st.session_state.get(KEPT_SORT) or st.query_params.get(SORT_PARAM) or "year"
     sort = sort if sort in SORT_LABELS else "year"
     if sort != "year":  # in the address too, so a shared link exports in the same order
@@ -110,16 +128,17 @@ def render() -> None:
                      "last_year": st.column_config.NumberColumn("Last year", format="%d"),
                      "retracted": "Retracted"})
     st.download_button("Download summary by design (CSV)", _csv_bytes(by_design),
-                       file_name="microneedling-summary-by-design.csv", mime="text/csv",
-                       key="export_summary_design", on_click="ignore")
+                       file_name=summary_file_name(study_filter, "summary-by-design"),
+                       mime="text/csv", key="export_summary_design", on_click="ignore")
 
     st.subheader("Intervention by outcome")
     st.caption("Studies with both, and their best evidence level (1 = strongest).")
     by_pair = source.query(queries.evidence_map_table, study_filter)
     st.dataframe(by_pair, width="stretch", key="summary_map")
-    st.download_button("Download intervention by outcome (CSV)", _csv_bytes(by_pair, index=True),
-                       file_name="microneedling-intervention-by-outcome.csv", mime="text/csv",
-                       key="export_summary_map", on_click="ignore")
+    st.download_button("Download intervention by outcome (CSV, one row a pair)",
+                       pairs_csv(source.query(queries.evidence_map, study_filter)),
+                       file_name=summary_file_name(study_filter, "intervention-by-outcome"),
+                       mime="text/csv", key="export_summary_map", on_click="ignore")
     common.footer(source, study_filter)
 
 

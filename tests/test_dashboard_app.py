@@ -7,6 +7,7 @@ fixture records.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -295,15 +296,24 @@ def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     assert "RCT, n=100; microneedling, minoxidil" in text  # "One hundred men"
     assert "Meta-analysis" in text
     labels = [button.label for button in at.get("download_button")]
-    assert labels == ["Download BibTeX", "Download RIS"]
+    assert labels == ["Download as text", "Download BibTeX", "Download RIS"]
     at.radio(key="cite_style").set_value("apa").run()
     assert "(2023)" in at.code[0].value
     assert _param(at, "cite") == ["90000001", "91000001"]
     assert _param(at, "style") == ["apa"]
+    # the references alone, for a reference list
+    at.checkbox(key="cite_evidence").uncheck().run()
+    assert "(2023)" in at.code[0].value and "RCT, n=100" not in at.code[0].value
+    assert _param(at, "evidence") == ["0"]
+    # the style outlives a visit to another page
+    at.switch_page("dashboard_pages/studies.py").run()
+    at.switch_page("dashboard_pages/cite.py").run()
+    assert at.radio(key="cite_style").value == "apa"
     # the link opens in the sender's style
     shared = _app("cite", cite=["90000001"], style="vancouver")
     assert shared.radio(key="cite_style").value == "vancouver"
     assert "PubMed PMID: 90000001" in shared.code[0].value
+    assert "RCT, n=100" in shared.code[0].value
 
 
 def test_cite_page_takes_typed_pmids_and_reports_unknown(sqlite_loaded: str) -> None:
@@ -341,6 +351,30 @@ def test_export_page_offers_the_formats_and_summaries(loaded_url: str) -> None:
     assert by_pair.loc["minoxidil", "hair count"] == "1 (level 1)"
     at.multiselect(key="flt_designs").select("rct").run()
     assert "**2 studies**" in at.markdown[0].value
+    # nothing to download: said, and no empty files offered
+    empty = _app("export", text="zzzzqqq")
+    assert "No study matches these filters" in empty.warning[0].value
+    assert not empty.get("download_button")
+
+
+def test_the_summary_files_say_their_filter_and_are_tidy(sqlite_loaded: str) -> None:
+    import datetime as dt
+
+    from dashboard_pages.export import pairs_csv, summary_file_name
+    from evidence.queries import evidence_map
+
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    assert summary_file_name(StudyFilter(designs=("rct",)), "summary-by-design") == \
+        f"microneedling-evidence-rct-summary-by-design-{today}.csv"
+    database = open_database(sqlite_loaded)
+    with database.session() as session:
+        pairs = pd.read_csv(io.BytesIO(pairs_csv(evidence_map(session))))
+    database.dispose()
+    assert list(pairs.columns) == ["intervention", "outcome", "studies",
+                                   "best_evidence_level", "retracted"]
+    prp_count = pairs[(pairs.intervention == "prp") & (pairs.outcome == "hair_count")]
+    assert prp_count[["studies", "best_evidence_level", "retracted"]].values.tolist() == [
+        [2, 2, 1]]
 
 
 def test_sort_and_open_study_outlive_another_page_and_set_the_export_order(
