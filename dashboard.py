@@ -40,6 +40,8 @@ def main() -> None:
             _page("data", "Data", "database", url_path="data"),
         ]
     page = st.navigation(pages)
+    # Each page its own browser title, so tabs, bookmarks and history tell them apart.
+    st.set_page_config(page_title=f"{page.title} · {common.APP_TITLE}")
     common.note_page(page.url_path)
     page.run()
 

@@ -246,7 +246,8 @@ def _protocol(record: Mapping[str, Any], sentences: Mapping[str, str]) -> None:
     depth = record.get("needle_depth_mm")
     depth = (queries.depth_text(*depth) if depth else None) or "—"
     weeks = record.get("follow_up_weeks")
-    numbers = (("sample_size", "Participants (n)", record.get("sample_size") or "—"),
+    n = record.get("sample_size")
+    numbers = (("sample_size", "Participants (n)", f"{n:,}" if n else "—"),
                ("needle_depth_mm", "Needle depth", depth),
                ("sessions", "Sessions", record.get("sessions") or "—"),
                ("follow_up_weeks", "Follow-up", f"{weeks:g} weeks" if weeks else "—"))

@@ -290,7 +290,8 @@ class _Summary:
 
     # studies, participants, with n, retracted
     by_design: dict[str, list[int]] = field(default_factory=dict)
-    pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # studies, best level
+    # studies, best level, retracted
+    pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     retracted: int = 0
 
     def add(self, record: Mapping[str, Any]) -> None:
@@ -309,9 +310,10 @@ class _Summary:
         level = record.get("evidence_level") or EVIDENCE_LEVELS.get(design, 5)
         for intervention in record.get("interventions") or []:
             for outcome in record.get("outcomes") or []:
-                pair = self.pairs.setdefault((intervention, outcome), [0, level])
+                pair = self.pairs.setdefault((intervention, outcome), [0, level, 0])
                 pair[0] += 1
                 pair[1] = min(pair[1], level)
+                pair[2] += bool(record.get("retracted"))
 
 
 def _code_order(order: Iterable[str]) -> Callable[[str], tuple[int, str]]:
@@ -356,14 +358,15 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: Export
         _append(by_design, (label(design), design, EVIDENCE_LEVELS.get(design), studies_n,
                             participants, with_n, retracted))
 
-    _append(pairs, ("Intervention", "Outcome", "Studies",
-                    "Best evidence level", "Intervention code", "Outcome code"))
+    _append(pairs, ("Intervention", "Outcome", "Studies", "Best evidence level",
+                    "Retracted (of the studies)", "Intervention code", "Outcome code"))
     intervention_key = _code_order(INTERVENTION_LABELS)
     outcome_key = _code_order(OUTCOME_LABELS)
     for intervention, outcome in sorted(
             summary.pairs, key=lambda pair: (intervention_key(pair[0]), outcome_key(pair[1]))):
-        count, best = summary.pairs[(intervention, outcome)]
-        _append(pairs, (label(intervention), label(outcome), count, best, intervention, outcome))
+        count, best, retracted = summary.pairs[(intervention, outcome)]
+        _append(pairs, (label(intervention), label(outcome), count, best, retracted,
+                        intervention, outcome))
 
     _append(about, ("Field", "Value"))
     about_rows: list[tuple[str, Any]] = [

@@ -336,22 +336,23 @@ def test_xlsx_summary_sheets() -> None:
     ]  # the retracted case series counts, as on the dashboard, and is marked
     pairs = [[cell.value for cell in row]
              for row in workbook["Intervention x outcome"].iter_rows()]
-    assert pairs[0] == ["Intervention", "Outcome", "Studies",
-                        "Best evidence level", "Intervention code", "Outcome code"]
-    assert [row[:4] for row in pairs[1:]] == [
-        ["microneedling", "hair density", 2, 1],
-        ["microneedling", "hair count", 2, 1],
-        ["microneedling", "global assessment", 1, 2],
-        ["microneedling", "patient assessment", 1, 2],
-        ["microneedling", "severity score", 1, 4],
-        ["microneedling", "adverse events", 1, 2],
-        ["minoxidil", "hair density", 1, 1],
-        ["minoxidil", "hair count", 2, 1],
-        ["minoxidil", "global assessment", 1, 2],
-        ["minoxidil", "patient assessment", 1, 2],
-        ["PRP", "hair density", 2, 1],
-        ["PRP", "hair count", 1, 1],
-        ["PRP", "adverse events", 1, 2],
+    assert pairs[0] == ["Intervention", "Outcome", "Studies", "Best evidence level",
+                        "Retracted (of the studies)", "Intervention code", "Outcome code"]
+    # the retracted case series is counted in its pairs and marked there, as on screen
+    assert [row[:5] for row in pairs[1:]] == [
+        ["microneedling", "hair density", 2, 1, 0],
+        ["microneedling", "hair count", 2, 1, 0],
+        ["microneedling", "global assessment", 1, 2, 0],
+        ["microneedling", "patient assessment", 1, 2, 0],
+        ["microneedling", "severity score", 1, 4, 1],
+        ["microneedling", "adverse events", 1, 2, 0],
+        ["minoxidil", "hair density", 1, 1, 0],
+        ["minoxidil", "hair count", 2, 1, 0],
+        ["minoxidil", "global assessment", 1, 2, 0],
+        ["minoxidil", "patient assessment", 1, 2, 0],
+        ["PRP", "hair density", 2, 1, 0],
+        ["PRP", "hair count", 1, 1, 0],
+        ["PRP", "adverse events", 1, 2, 0],
     ]
 
 
