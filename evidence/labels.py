@@ -114,13 +114,25 @@ _HOW_BY_KIND_AND_END: Final = MappingProxyType({
 })
 
 
+#: Why a record is (or is not) about microneedling for hair loss, by the tagger's rule.
+RELEVANCE_REASONS: Final = {
+    "relevant.title": "microneedling and hair in the title",
+    "relevant.hair_in_title": "hair in the title, microneedling in this sentence",
+    "relevant.sentence": "microneedling and hair in one sentence",
+    "relevant.condition": "microneedling used on people with a hair-loss condition",
+    "relevant.no_microneedling": "no microneedling arm found",
+    "relevant.other_indication": "microneedling for another condition",
+    "relevant.no_hair_context": "microneedling, but not for hair",
+}
+
+
 def how_tagged(rule: str) -> str:
     """``"design.case_series.participants"`` -> ``"inferred from who was counted"``;
     a tag read from words of the text (``"sample_size.participants"`` too: the count
     is stated) is ``"stated in the text"``."""
     kind, _, rest = rule.partition(".")
     if kind == "relevant":
-        return "relevance check"
+        return RELEVANCE_REASONS.get(rule, "relevance check")
     if ".device." in rule:
         return "implied by the device named"
     return _HOW_BY_KIND_AND_END.get((kind, rest.rsplit(".", 1)[-1]), "stated in the text")

@@ -1085,6 +1085,24 @@ def test_a_hair_disease_by_name_makes_needling_relevant(title: str) -> None:
     assert result.relevant is True
 
 
+def test_the_reason_for_relevance_is_a_sentence_that_names_the_needling() -> None:
+    """The study view shows this sentence as why the record is on topic: a title that
+    names only the hair loss is no reason to believe it is about microneedling."""
+    from evidence.labels import how_tagged
+
+    text = "Forty children were treated with microneedling followed by topical minoxidil."
+    result = _one("Intradermal minoxidil injections for patchy alopecia areata", text,
+                  label=M)
+    assert result.relevant is True
+    reason = next(tag for tag in result.tags if tag.kind == "relevant")
+    assert reason.sentence == text
+    assert how_tagged(reason.rule) == "hair in the title, microneedling in this sentence"
+    titled = _one("Microneedling for alopecia areata", text, label=M)
+    reason = next(tag for tag in titled.tags if tag.kind == "relevant")
+    assert reason.source == "title"
+    assert how_tagged(reason.rule) == "microneedling and hair in the title"
+
+
 @pytest.mark.parametrize("sentence", [
     "A washout period of 3 months was required for minoxidil and finasteride.",
     "All had been using minoxidil and finasteride for 2 years before enrolment.",

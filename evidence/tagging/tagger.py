@@ -552,7 +552,11 @@ def _relevance(doc: _Document, interventions: dict[str, _Hit],
     title = doc.norm[0] if has_title else ""
     hair_in_title = context["hair_context"].has_match(title)
     if hair_in_title:
-        return True, 0, "relevant.title"
+        # The sentence that names the needling, where the title does not: the reason shown
+        # must say microneedling ("Intradermal minoxidil in alopecia areata" does not).
+        if needling.sentence == 0:
+            return True, 0, "relevant.title"
+        return True, needling.sentence, "relevant.hair_in_title"
     if context["other_indication"].has_match(title):
         return False, title_index, "relevant.other_indication"
     lexicon = doc.rules.lexicons["intervention"]
