@@ -39,7 +39,7 @@ from evidence.tagging.vocabulary import (
     REVIEW_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.5"
+TAGGER_VERSION = "2026.12.6"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
