@@ -33,7 +33,8 @@ def render() -> None:
     stats: queries.DatabaseStats = source.query(queries.database_stats)
     columns = st.columns(4)
     columns[0].metric("Studies stored", f"{stats.studies:,}")
-    columns[1].metric("About microneedling for hair loss", f"{stats.relevant:,}")
+    columns[1].metric("On topic", f"{stats.relevant:,}",
+                      help="About microneedling for hair loss (the tagger's reading)")
     columns[2].metric("Retracted", f"{stats.retracted:,}")
     columns[3].metric("Last updated", common.format_date(stats.last_update))
 

@@ -73,7 +73,19 @@ def per_year_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("studies:Q", title="Studies")],
     ).transform_calculate(
         design_order=f"indexof({list(DESIGN_LABELS.values())!r}, datum.design_label)",
-    ).properties(height=CHART_HEIGHT)
+    ).properties(height=CHART_HEIGHT, description=_per_year_text(frame))
+
+
+def _per_year_text(frame: pd.DataFrame) -> str:
+    """What the per-year chart shows, in words: its text alternative (screen readers
+    read a chart's description; without one they hear only "Vega visualization")."""
+    if frame.empty:
+        return "Studies per year: none."
+    by_year = frame.groupby("year")["studies"].sum()
+    peak = int(by_year.idxmax())
+    return (f"Studies per publication year, {int(by_year.index.min())} to "
+            f"{int(by_year.index.max())}: {int(by_year.sum()):,} studies, most in {peak} "
+            f"({int(by_year.max()):,}).")
 
 
 def pyramid_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -92,7 +104,10 @@ def pyramid_chart(frame: pd.DataFrame) -> alt.Chart:
     )
     text = base.mark_text(align="left", dx=4).encode(
         x="right:Q", y=y, text=alt.Text("studies:Q"))
-    return (bars + text).properties(height=CHART_HEIGHT)
+    words = "; ".join(f"level {level}: {studies:,}"
+                      for level, studies in zip(frame["level"], frame["studies"], strict=True))
+    return (bars + text).properties(height=CHART_HEIGHT,
+                                    description=f"Evidence pyramid, studies by level: {words}.")
 
 
 def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -104,7 +119,10 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
         y=alt.Y("outcome_name:N", title="Outcome", sort="-x"),
         tooltip=[alt.Tooltip("outcome_name:N", title="Outcome"),
                  alt.Tooltip("studies:Q", title="Studies")],
-    ).properties(height=CHART_HEIGHT)
+    ).properties(height=CHART_HEIGHT, description="Outcomes measured, studies each: " + "; ".join(
+        f"{name}: {studies:,}" for name, studies in frame.sort_values(
+            "studies", ascending=False)[["outcome_name", "studies"]].itertuples(index=False))
+        + ".")
 
 
 def evidence_map_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -130,7 +148,11 @@ def evidence_map_chart(frame: pd.DataFrame) -> alt.Chart:
     numbers = base.mark_text(color="white", fontWeight="bold").encode(
         x=x, y=y, text=alt.Text("studies:Q"))
     rows = frame["intervention_name"].nunique()
-    return (cells + numbers).properties(height=max(CHART_HEIGHT, MAP_ROW_HEIGHT * rows))
+    return (cells + numbers).properties(
+        height=max(CHART_HEIGHT, MAP_ROW_HEIGHT * rows),
+        description=f"Evidence map: {len(frame):,} intervention and outcome pairs with "
+                    "studies; the buttons below name each pair with its number of studies "
+                    "and best evidence level.")
 
 
 def display_label_text(text: str) -> str:

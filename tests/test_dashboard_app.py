@@ -665,3 +665,19 @@ def test_the_per_year_chart_gives_every_year_its_place() -> None:
                          columns=["year", "design", "design_label", "studies"])
     spec = per_year_chart(frame).to_dict()
     assert spec["encoding"]["x"]["scale"]["domain"] == [1990, 1991, 1992, 1993, 1994]
+
+
+def test_the_charts_say_what_they_show_in_words() -> None:
+    """A screen reader reads a chart's description; without one it hears only "Vega
+    visualization"."""
+    from dashboard_pages.overview import per_year_chart, pyramid_chart
+
+    years = pd.DataFrame([(1990, "rct", "RCT", 1), (1994, "rct", "RCT", 2),
+                          (1994, "cohort", "Cohort", 1)],
+                         columns=["year", "design", "design_label", "studies"])
+    assert per_year_chart(years).to_dict()["description"] == (
+        "Studies per publication year, 1990 to 1994: 4 studies, most in 1994 (3).")
+    levels = pd.DataFrame([(1, "Meta-analysis", 2), (2, "RCT", 1200)],
+                          columns=["level", "designs", "studies"])
+    assert pyramid_chart(levels).to_dict()["description"] == (
+        "Evidence pyramid, studies by level: level 1: 2; level 2: 1,200.")
