@@ -326,6 +326,7 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     # a complication the case reports
     ("Histopathology showed a sarcoidal granulomatous reaction, and tram-track scars "
      "remained.", ["adverse_events"]),
+    ("The primary outcome was patient-assessed hair preservation.", ["patient_assessment"]),
 ])
 def test_graded_photographs_and_patients_ratings_are_outcomes(
         sentence: str, outcomes: list[str]) -> None:
@@ -1083,6 +1084,13 @@ def test_pen_devices(text: str, devices: list[str]) -> None:
 def test_a_hair_disease_by_name_makes_needling_relevant(title: str) -> None:
     result = _one(title, "Forty-four patients received microneedling with minoxidil.", label=M)
     assert result.relevant is True
+
+
+def test_a_traditional_needling_device_is_microneedling() -> None:
+    """TAGS.md: any needling device used on skin."""
+    result = _one("Plum-blossom needle tapping with topical minoxidil for alopecia areata",
+                  "Sixty patients were tapped with the needle until slight erythema.", label=M)
+    assert (result.relevant, result.interventions) == (True, ["microneedling", "minoxidil"])
 
 
 def test_the_reason_for_relevance_is_a_sentence_that_names_the_needling() -> None:
