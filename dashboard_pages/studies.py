@@ -337,6 +337,10 @@ def render() -> None:
         table = _table(source, study_filter, total)
     pmid = _pick_study(table)
     if pmid:
+        if pmid not in set(table["pmid"]) and not study_filter.is_empty() and \
+                not source.query(queries.study_matches, study_filter, pmid):
+            st.info(f"PMID {pmid} is not one of the studies these filters match (the link "
+                    "or an earlier choice opened it); the table above lists those.")
         study_view(source, pmid)
     common.footer(source, study_filter)
 

@@ -207,6 +207,14 @@ def count_studies(session: Session, study_filter: StudyFilter = StudyFilter()) -
     return session.scalar(statement) or 0
 
 
+def study_matches(session: Session, study_filter: StudyFilter, pmid: str) -> bool:
+    """Whether the study ``pmid`` is one of those ``study_filter`` selects (a link may open
+    one it does not)."""
+    statement = apply_filter(select(Study.id).where(Study.pmid == pmid), study_filter,
+                             _dialect(session))
+    return session.scalar(statement.limit(1)) is not None
+
+
 def count_undated_left_out(session: Session, study_filter: StudyFilter) -> int:
     """Studies a year bound of ``study_filter`` leaves out only because they have no
     publication year (the rest of the filter holds them): a year range says nothing of

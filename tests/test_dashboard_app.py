@@ -287,6 +287,22 @@ def test_picking_a_study_puts_it_in_the_url(sqlite_loaded: str) -> None:
     assert at.subheader[0].value.startswith("Automated microneedling")
 
 
+def test_a_linked_study_outside_the_filters_says_so(loaded_url: str) -> None:
+    """/studies?design=rct&study=<a case report>: it opens, with a note that the
+    filters do not match it, rather than under "N studies match: design: RCT"."""
+    at = _app("studies", design="rct", study="90000003")
+    assert at.subheader[0].value.startswith("Dermapen treatment for alopecia areata")
+    def notes(at: AppTest) -> list[str]:
+        return [i.value for i in at.info if "filters match" in i.value]
+
+    assert notes(at) == [
+        "PMID 90000003 is not one of the studies these filters match (the link or an "
+        "earlier choice opened it); the table above lists those."]
+    inside = _app("studies", design="rct", study="90000001")
+    assert inside.subheader[0].value.startswith("Microneedling with 5% minoxidil")
+    assert not notes(inside)
+
+
 def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     at = _app("cite")
     at.multiselect(key="cite_pick").select("90000001").select("91000001").run()
