@@ -64,6 +64,8 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     # one group told by sex
     ("Participants were 22 men and 18 women with androgenetic alopecia treated with "
      "microneedling.", 40),
+    # a number in words with its digits after it
+    ("Sixty-four (64) men with androgenetic alopecia were randomised.", 64),
     # those who agreed, not those invited
     ("Of 90 men invited, 72 agreed to participate and were treated with microneedling.", 72),
     ("Sixty women with FPHL consented to take part.", 60),
@@ -102,6 +104,10 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     # the arms' counts after people already counted
     (("In this cohort, 70 patients with androgenetic alopecia chose PRP with microneedling "
       "(n = 38) or PRP alone (n = 32).",), 70),
+    # of those screened, the ones with the condition randomized; not the completers
+    (("Of 212 women screened, 150 with female pattern hair loss (Sinclair grade 2-4) were "
+      "randomized to microneedling or minoxidil.", "A total of 131 women completed the "
+      "study."), 150),
     # arms counted apart after "either" or what people chose, a semicolon in a bracket
     (("Men with AGA who chose either home microneedling with a 0.5-mm roller (weekly; n = 38) "
       "or in-office microneedling at 1.25 mm (every 2 weeks; n = 41) were followed.",), 79),
@@ -189,6 +195,7 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients had microneedling; six treatments were performed at weekly "
      "intervals.", 6),
     ("Twenty patients had microneedling weekly for 12 weeks (12 treatments).", 12),
+    ("Twenty patients had microneedling, a total of eight (8) sessions.", 8),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
     ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),

@@ -1086,6 +1086,55 @@ def test_a_hair_disease_by_name_makes_needling_relevant(title: str) -> None:
     assert result.relevant is True
 
 
+def test_an_unstructured_abstract_that_opens_with_random_assignment_is_the_study() -> None:
+    """"were randomly assigned" says what this record did: before, every sentence before
+    one with "we" was background, and the trial lost its numbers and outcomes."""
+    result = tag_article(article(
+        "Microneedling in female pattern hair loss",
+        (None, "Women with androgenetic alopecia were randomly assigned to microneedling at "
+               "1.0 mm or sham, with eight sessions at 2-week intervals. Hair count was "
+               "measured at week 20.")))
+    assert (result.design, result.needle_depth_mm, result.sessions, result.follow_up_weeks,
+            result.outcomes) == ("rct", (1.0, 1.0), 8, 20, ["hair_count"])
+
+
+def test_a_reviews_search_for_two_conditions_is_no_keyword_list() -> None:
+    """Only capitals make a search string ("microneedling OR dermaroller"): the "and" of
+    "alopecia areata and telogen effluvium" does not."""
+    text = ("PubMed was searched for clinical studies of microneedling in alopecia areata and "
+            "telogen effluvium.")
+    review = tag_article(article("Microneedling beyond androgenetic alopecia: a systematic "
+                                 "review", (None, text), types=["Review"]))
+    assert {"alopecia_areata", "telogen_effluvium"} <= set(review.conditions)
+    keywords = tag_article(article("Microneedling: a systematic review", (None, (
+        "The search terms were microneedling OR dermaroller AND alopecia areata.")),
+        types=["Review"]))
+    assert "alopecia_areata" not in keywords.conditions
+
+
+@pytest.mark.parametrize(("title", "relevant"), [
+    ("Microneedling for non-androgenetic alopecias: what does the evidence say?", True),
+    # a hair word as the place or a side effect of needling for another indication
+    ("Microneedling-assisted photodynamic therapy for actinic keratoses of the bald scalp: a "
+     "randomized split-scalp trial", False),
+    ("Eyebrow asymmetry after microneedling for melasma", False),
+    # needling for the hair, or for both
+    ("Microneedling for scarring alopecia", True),
+    ("Microneedling for acne scars and alopecia areata", True),
+])
+def test_what_the_title_says_the_needling_was_for(title: str, relevant: bool) -> None:
+    result = _one(title, "Twenty patients were treated with microneedling.", label=M)
+    assert result.relevant is relevant
+
+
+def test_a_case_series_of_three_is_a_case_report() -> None:
+    """TAGS.md: a case report is one to three patients, whatever the title calls it."""
+    result = _one("Microneedling with minoxidil in adolescent alopecia areata: a case series",
+                  "We report three adolescents with patchy alopecia areata treated with "
+                  "microneedling.", label=M)
+    assert (result.design, result.sample_size) == ("case_report", 3)
+
+
 def test_a_traditional_needling_device_is_microneedling() -> None:
     """TAGS.md: any needling device used on skin."""
     result = _one("Plum-blossom needle tapping with topical minoxidil for alopecia areata",

@@ -16,6 +16,7 @@ from evidence.tagging.numbers import (
     DEPTH_VALUE,
     NUMBER,
     NUMBER_WORDS,
+    WORD_NUMBER,
     depth_from_match,
     to_weeks,
     word_to_int,
@@ -126,8 +127,10 @@ _SAMPLE_STRONG = (
 # "Of 50 patients screened, 40 were randomized": a number of the people a sentence has
 # counted already. It names no people itself, so it is read only where the weak
 # pattern found some (the strong ones hold it: see sample_size).
+# ("..., 90 with AGA were randomized": what they have may stand between.)
 _SAMPLE_OF_THOSE_COUNTED = re.compile(
     rf"(?:[,;]|\bof\s+(?:whom|these|them|those)\b,?|(?<!\d\s)\band\b)\s*(?P<n>{_NUM})\s+"
+    rf"(?:(?:with|having)\s+[^.;,\d()]{{1,60}}?(?:\s*\([^()]{{0,40}}\))?\s+)?"
     rf"(?:(?:were|was|had been)\s+(?:randomi[sz]ed|enrolled|included)|{_AGREED})\b", _F
 )
 # Tier 1b: those who completed the study, when no sentence says how many were enrolled
@@ -488,6 +491,18 @@ def _int(text: str | None) -> int | None:
     return word_to_int(text) if text is not None else None
 
 
+# A number in words with its digits after it, "Sixty-four (64) men", "eight (8)
+# sessions": the digits are blanked (spaces keep every offset), so the word is read.
+_ECHOED_DIGITS = re.compile(rf"\b(?P<word>{WORD_NUMBER})(?P<echo>\s*\(\s*\d+\s*\))", _F)
+_MAY_ECHO = re.compile(r"[a-z]\s*\(\s*\d+\s*\)", _F)  # the cheap test first
+
+
+def _without_echoed_digits(text: str) -> str:
+    if "(" not in text or not _MAY_ECHO.search(text):
+        return text
+    return _ECHOED_DIGITS.sub(lambda m: m["word"] + " " * len(m["echo"]), text)
+
+
 def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     """Participants enrolled, and the index of the sentence that says so.
 
@@ -495,6 +510,7 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
     ("our experience with 41 patients") is taken first. Then the strongest
     statement (enrolled, total) in reading order, then any count of people.
     """
+    sentences = [_without_echoed_digits(text) for text in sentences]
     # Up to three passes read the same sentences: find the ones that count people
     # once. Every strong pattern holds the weak one (a number, up to three words,
     # a people word), so a sentence the weak pattern misses can match none of them.
@@ -630,6 +646,7 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
     for index, text in enumerate(sentences):
         if not _HAS_SESSIONS.has_match(text) or not _may_have_number(text):
             continue
+        text = _without_echoed_digits(text)
         candidates: list[tuple[int, int | None]] = []
         for found in _SESSION_RANGE_GATED.find_all(text):
             if not _of_another_procedure(text, found.end("m"), found.end()):

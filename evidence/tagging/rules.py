@@ -53,6 +53,8 @@ _CONTEXT_KEYS = (
     "female_participants",
     "hair_context",
     "other_indication",
+    "other_purpose",
+    "hair_purpose",
 )
 
 # One character for one character, so spans found in the normalised text are
@@ -125,6 +127,7 @@ class DesignCue:
     # Only where no more than this many people are counted: "a 24-year-old woman" in
     # the results of a trial of forty is one of them, not a case report.
     max_counted: int | None = None
+    min_counted: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +287,7 @@ def load_design(path: Path) -> DesignRules:
             raise ValueError(f"{where}: missing or duplicate 'id'")
         seen.add(cue_id)
         unknown = set(raw) - {"id", "code", "terms", "terms_cs", "unless", "sections", "source",
-                              "max_counted"}
+                              "max_counted", "min_counted"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         code = _check_code("design", raw.get("code"), f"{name} cue {cue_id}")
@@ -307,6 +310,7 @@ def load_design(path: Path) -> DesignRules:
                 any_section=sections == "any",
                 title_only=source == "title",
                 max_counted=_optional_int(raw, "max_counted", where),
+                min_counted=_optional_int(raw, "min_counted", where),
             )
         )
     return DesignRules(

@@ -517,8 +517,9 @@ def _cue_hits(doc: _Document, people: tuple[int, int] | None) -> dict[int, int]:
             cue = cues[number]
             if cue.code == "preclinical" and people is not None:
                 continue  # a study that counts its participants is not bench work
-            if cue.max_counted is not None and people is not None \
-                    and people[0] > cue.max_counted:
+            if people is not None and (
+                    (cue.max_counted is not None and people[0] > cue.max_counted)
+                    or (cue.min_counted is not None and people[0] < cue.min_counted)):
                 continue
             i = doc.sentence_at(source, match.start())
             if i is None or (cue.title_only and source != TITLE):
@@ -551,6 +552,9 @@ def _relevance(doc: _Document, interventions: dict[str, _Hit],
         return False, title_index, "relevant.no_microneedling"
     title = doc.norm[0] if has_title else ""
     hair_in_title = context["hair_context"].has_match(title)
+    if hair_in_title and context["other_purpose"].has_match(title) \
+            and not context["hair_purpose"].has_match(title):
+        return False, 0, "relevant.other_indication"
     if hair_in_title:
         # The sentence that names the needling, where the title does not: the reason shown
         # must say microneedling ("Intradermal minoxidil in alopecia areata" does not).
