@@ -144,6 +144,10 @@ def test_sample_size_hard_negatives(sentences: tuple[str, ...], count: int | Non
     ("Results were maintained at the 1-year assessment.", 52),
     # the trial's own length
     ("We conducted a 24-week, randomized, investigator-blinded trial in 40 men.", 24),
+    # a time from baseline, or between baseline and it
+    ("Hair density was evaluated one month after the last session (4 months from "
+     "baseline).", 17),
+    ("The SALT score was compared between baseline and 6 months.", 26),
     # how long follow-up lasted, said with "was"
     ("Follow-up was 9 months.", 39),
     ("The median follow-up lasted 14 months in both groups.", 61),
@@ -170,6 +174,10 @@ def test_follow_up_reads_the_last_of_a_list(sentence: str, weeks: int) -> None:
     ("Women with alopecia persisting 18 months after completing chemotherapy were assessed at "
      "week 12.", 12),
     ("Alopecia two years after docetaxel-based chemotherapy was assessed at 4 months.", 17),
+    # how long the hair loss has lasted since a transplant; their age
+    ("Alopecia persisted 2 years after haematopoietic stem cell transplantation; hair was "
+     "assessed at 12 weeks.", 12),
+    ("Patients aged between 18 and 65 years were assessed at week 12.", 12),
     # an optional extra phase is not everyone's follow-up
     ("Hair density was assessed at baseline and week 12; an optional extension phase followed "
      "at week 24.", 12),

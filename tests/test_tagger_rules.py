@@ -216,12 +216,29 @@ def test_treatments_that_failed_them_before_are_not_arms() -> None:
     assert result.interventions == ["microneedling", "other_topical"]
 
 
+def test_a_growth_factor_as_mechanism_or_marker_is_no_arm() -> None:
+    result = tag_article(article(
+        "Platelet-rich plasma with microneedling in androgenetic alopecia",
+        (None, "Forty men received PRP with microneedling. PRP acts through the release of "
+               "platelet-derived growth factors, and the expression of vascular endothelial "
+               "growth factor rose.")))
+    assert "growth_factors" not in result.interventions
+    applied = tag_article(article(
+        "Microneedling with topical growth factors in androgenetic alopecia",
+        (None, "Forty men received microneedling followed by a growth factor serum.")))
+    assert "growth_factors" in applied.interventions
+
+
 def test_an_oral_jak_inhibitor_is_no_topical() -> None:
     result = tag_article(article(
         "Oral tofacitinib versus methotrexate in severe alopecia areata",
         (None, "Sixty adults were randomized to oral tofacitinib 5 mg twice daily or "
                "methotrexate.")))
     assert "other_topical" not in result.interventions
+    topical = tag_article(article(
+        "Microneedling in alopecia areata",
+        (None, "Ten patients had microneedling followed by topical Janus kinase inhibitors.")))
+    assert "other_topical" in topical.interventions
 
 
 def test_a_treatment_that_failed_before_is_not_an_arm() -> None:
@@ -327,6 +344,12 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     ("Histopathology showed a sarcoidal granulomatous reaction, and tram-track scars "
      "remained.", ["adverse_events"]),
     ("The primary outcome was patient-assessed hair preservation.", ["patient_assessment"]),
+    ("Most participants preferred the combination.", ["patient_assessment"]),
+    ("Global photographs at 3 and 6 months showed improvement in 12.", ["global_assessment"]),
+    ("Hair loss was assessed with the Norwood-Hamilton classification at baseline.",
+     ["severity_score"]),
+    # how the arms were chosen is no patient assessment
+    ("Allocation was by patient preference and was not randomized.", []),
 ])
 def test_graded_photographs_and_patients_ratings_are_outcomes(
         sentence: str, outcomes: list[str]) -> None:

@@ -345,7 +345,10 @@ _FOLLOW_UP = (
                r"(?:visit|assessment|evaluation|follow[- ]?up|examination)\b", _F),
     # "a 24-week, randomized, investigator-blinded trial": the study's own length.
     re.compile(rf"{_LIST}[- ]{_UNIT},?\s+(?:[\w-]+,?\s+){{0,4}}?(?:trial|study|rct)\b", _F),
-    re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post)\b", _F),
+    # "6 months after", "(4 months from baseline)"
+    re.compile(rf"{_LIST}\s*[- ]?{_UNIT}\s+(?:after|following|post|from\s+baseline)\b", _F),
+    # "compared between baseline and 6 months" (not "between 18 and 65 years": their age)
+    re.compile(rf"\bbetween\s+(?:the\s+)?baseline\s+and\s+(?:the\s+)?{_LIST}[- ]?{_UNIT}", _F),
     # "at 24 weeks", "at baseline, 1, 3 and 6 months".
     re.compile(
         rf"\b(?:at|by|after|until|through)\s+(?:(?:the\s+)?baseline\s*(?:,\s*and|,|and)\s*)?"
@@ -389,7 +392,8 @@ _NOT_FOLLOW_UP_BEFORE = re.compile(
 # caused it. (Not "1 month after surgery": surgery may be what a record studies.)
 _NOT_FOLLOW_UP_AFTER = re.compile(
     r"\s*(?:before|prior)\b|\s*(?:after|since|following)\s+(?:the\s+)?(?:birth|onset"
-    r"|diagnosis|undergoing)\b|\s*(?:of\s+)?(?:gestation(?:al)?|pregnancy|old|of\s+age)\b"
+    r"|diagnosis|undergoing|(?:haemato|hemato)poietic|(?:allogeneic\s+|autologous\s+)?"
+    r"(?:stem[\s-]cell|bone\s+marrow)\s+transplant\w*)\b|\s*(?:of\s+)?(?:gestation(?:al)?|pregnancy|old|of\s+age)\b"
     r"|\s*(?:after|since|following)\s+(?:completing\s+|completion\s+of\s+|the\s+end\s+of\s+"
     r"|stopping\s+|cessation\s+of\s+)?(?:(?:adjuvant|[\w-]+-based|systemic|the)\s+)?"
     r"(?:chemotherapy|chemo|radiotherapy|radiation|delivery|childbirth|menopause|docetaxel"
