@@ -1141,6 +1141,8 @@ def test_a_reviews_search_for_two_conditions_is_no_keyword_list() -> None:
     ("Microneedling-assisted photodynamic therapy for actinic keratoses of the bald scalp: a "
      "randomized split-scalp trial", False),
     ("Eyebrow asymmetry after microneedling for melasma", False),
+    ("Microneedling for widened donor-site scars after strip harvesting in hair restoration "
+     "surgery", False),
     # needling for the hair, or for both
     ("Microneedling for scarring alopecia", True),
     ("Microneedling for acne scars and alopecia areata", True),
@@ -1148,6 +1150,18 @@ def test_a_reviews_search_for_two_conditions_is_no_keyword_list() -> None:
 def test_what_the_title_says_the_needling_was_for(title: str, relevant: bool) -> None:
     result = _one(title, "Twenty patients were treated with microneedling.", label=M)
     assert result.relevant is relevant
+
+
+def test_scarring_the_needling_caused_is_no_other_indication() -> None:
+    """A complication of needling for hair loss is about microneedling for hair loss."""
+    result = _one("Tram-track scarring of the scalp after home use of a 2.0-mm dermaroller",
+                  "A woman with female pattern hair loss performed self-treatment with a "
+                  "2.0-mm dermaroller.", label=M)
+    assert result.relevant is True
+    assert "adverse_events" in result.outcomes
+    treated = _one("Microneedling for atrophic acne scars", "Twenty patients were treated "
+                   "with microneedling; hair loss was not seen.", label=M)
+    assert treated.relevant is False
 
 
 def test_a_case_series_of_three_is_a_case_report() -> None:
