@@ -72,6 +72,7 @@ _PENDING_STATE: Final = "_pending_filter"
 _URL_STATE: Final = "_url_written"
 # The page this run draws, and the page the sidebar widgets were last drawn on.
 _PAGE_STATE: Final = "_page_now"
+_PAGE_BEFORE_STATE: Final = "_page_before"
 _DRAWN_ON_STATE: Final = "_filters_drawn_on"
 
 
@@ -329,7 +330,16 @@ def _multiselect(label: str, key: str, options: Mapping[str, str], help_text: st
 
 def note_page(name: str) -> None:
     """Tell :func:`sidebar_filters` which page this run draws (``dashboard.py`` knows)."""
-    st.session_state[_PAGE_STATE] = name
+    state = st.session_state
+    state[_PAGE_BEFORE_STATE] = state.get(_PAGE_STATE)
+    state[_PAGE_STATE] = name
+
+
+def same_page_as_before() -> bool:
+    """Whether the last run drew this page too: then an empty address is the user's (Back
+    to the page's bare address), not the one a page switch leaves."""
+    state = st.session_state
+    return state.get(_PAGE_BEFORE_STATE) == state.get(_PAGE_STATE)
 
 
 def sidebar_filters(source: DataSource) -> StudyFilter:

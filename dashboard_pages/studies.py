@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
@@ -108,11 +108,30 @@ def table_key(study_filter: StudyFilter, sort: str, limit: int, page: int) -> st
     return key
 
 
-def _sort_choice() -> str:
+#: The address as the run found it, before the sidebar wrote its filters into it.
+Address = Mapping[str, Sequence[str]]
+
+
+def _moved(address: Address, param: str, written_key: str) -> bool:
+    """Whether the address's ``param`` is not what this session last wrote there: Back or
+    Forward (or an edited address) moved it, and the view follows. An address emptied by
+    a page switch (Streamlit clears the query string) moves nothing; an empty one on the
+    page the last run drew is Back to its bare address."""
+    state = st.session_state
+    if written_key not in state or (not address and not common.same_page_as_before()):
+        return False
+    value = address.get(param)
+    return (value[0] if value else None) != state[written_key]
+
+
+def _sort_choice(address: Address) -> str:
     state = st.session_state
     wanted = st.query_params.get(SORT_PARAM) or state.get(KEPT_SORT)
     if "study_sort" not in state:
         state["study_sort"] = wanted if wanted in SORT_LABELS else "year"
+    elif _moved(address, SORT_PARAM, "_sort_written"):
+        linked = (address.get(SORT_PARAM) or ["year"])[0]
+        state["study_sort"] = linked if linked in SORT_LABELS else "year"
     sort = str(st.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.__getitem__,
                             key="study_sort"))
     state[KEPT_SORT] = sort
@@ -150,7 +169,7 @@ def _linked_page(pages: int) -> int:
     return int(raw)
 
 
-def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
+def _page_choice(total: int, limit: int, rows: tuple[Any, ...], address: Address) -> int:
     """The page of rows to show (1-based): the first again when ``rows`` (the filter,
     sort and page size) change, never beyond the last; a shared link's page on arrival."""
     pages = max(1, math.ceil(total / limit))
@@ -159,6 +178,9 @@ def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
         arriving = "_paged_rows" not in state
         state["_paged_rows"] = rows
         state["study_page"] = _linked_page(pages) if arriving else 1
+    elif _moved(address, PAGE_PARAM, "_page_written"):
+        linked = (address.get(PAGE_PARAM) or ["1"])[0]
+        state["study_page"] = min(int(linked), pages) if linked.isdigit() and int(linked) else 1
     elif state.get("study_page", 1) > pages:
         state["study_page"] = pages
     page = 1 if pages == 1 else int(st.number_input(
@@ -167,21 +189,24 @@ def _page_choice(total: int, limit: int, rows: tuple[Any, ...]) -> int:
         st.query_params.pop(PAGE_PARAM, None)
     else:
         st.query_params[PAGE_PARAM] = str(page)
+    state["_page_written"] = None if page == 1 else str(page)
     return page
 
 
-def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> pd.DataFrame:
+def _table(source: common.DataSource, study_filter: StudyFilter, total: int,
+           address: Address) -> pd.DataFrame:
     left, middle, right = st.columns(3)
     with left:
-        sort = _sort_choice()
+        sort = _sort_choice(address)
     with middle:
         limit = _limit_choice()
     with right:
-        page = _page_choice(total, limit, (study_filter, sort, limit))
+        page = _page_choice(total, limit, (study_filter, sort, limit), address)
     if sort == "year":
         st.query_params.pop(SORT_PARAM, None)
     else:
         st.query_params[SORT_PARAM] = sort
+    st.session_state["_sort_written"] = None if sort == "year" else sort
     offset = (page - 1) * limit
     table: pd.DataFrame = source.query(queries.study_table, study_filter, sort=sort,
                                        limit=limit, offset=offset)
@@ -201,7 +226,7 @@ def _table(source: common.DataSource, study_filter: StudyFilter, total: int) -> 
     return table
 
 
-def _pick_study(table: pd.DataFrame) -> str | None:
+def _pick_study(table: pd.DataFrame, address: Address) -> str | None:
     """The study to show: picked here, clicked in the table, or named in the URL."""
     titles: dict[str, str] = dict(zip(table["pmid"], table["title"], strict=True))
     wanted = st.query_params.get(STUDY_PARAM)
@@ -210,6 +235,8 @@ def _pick_study(table: pd.DataFrame) -> str | None:
         state["study_pick"] = state[KEPT_STUDY]
     if wanted and wanted != state.get("_study_written"):
         state["study_pick"] = wanted
+    elif not wanted and _moved(address, STUDY_PARAM, "_study_written"):
+        state["study_pick"] = None  # Back to the list before a study was opened
     options: list[str] = list(titles)
     current = state.get("study_pick")
     if current and current not in titles:
@@ -323,6 +350,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
 
 def render() -> None:
     source = common.connect()
+    address = {key: st.query_params.get_all(key) for key in st.query_params}
     study_filter = common.sidebar_filters(source)
     st.title("Studies")
     total = int(source.query(queries.count_studies, study_filter))
@@ -334,8 +362,8 @@ def render() -> None:
         st.warning("No study matches these filters. Widen them in the sidebar.")
         table = pd.DataFrame(columns=list(queries.STUDY_TABLE_COLUMNS))
     else:
-        table = _table(source, study_filter, total)
-    pmid = _pick_study(table)
+        table = _table(source, study_filter, total, address)
+    pmid = _pick_study(table, address)
     if pmid:
         if pmid not in set(table["pmid"]) and not study_filter.is_empty() and \
                 not source.query(queries.study_matches, study_filter, pmid):

@@ -697,3 +697,46 @@ def test_the_charts_say_what_they_show_in_words() -> None:
                           columns=["level", "designs", "studies"])
     assert pyramid_chart(levels).to_dict()["description"] == (
         "Evidence pyramid, studies by level: level 1: 2; level 2: 1,200.")
+
+
+def test_back_undoes_a_sort_a_page_and_an_open_study(db_url: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser's Back restores the address before; the view follows it. Before, the
+    page's own state wrote the address straight back ("?page=3" again)."""
+    from tests.corpus import write_corpus
+
+    corpus = tmp_path / "corpus.xml"
+    pmids = sorted(write_corpus(corpus, 230), key=int)
+    database = open_database(db_url)
+    assert import_files(database, [corpus]).ok
+    database.dispose()
+    monkeypatch.setenv("EVIDENCE_DB_URL", db_url)
+
+    def back_to(at: AppTest, address: dict[str, list[str]]) -> None:
+        for key in list(at.query_params):
+            del at.query_params[key]
+        for key, values in address.items():
+            at.query_params[key] = values
+        at.run()
+        assert not at.exception, at.exception
+
+    def address(at: AppTest) -> dict[str, list[str]]:
+        return {key: list(_param(at, key)) for key in at.query_params}
+
+    at = _app("studies")
+    bare = address(at)
+    at.selectbox(key="study_sort").select("pmid").run()
+    sorted_by_pmid = address(at)
+    at.number_input(key="study_page").set_value(2).run()
+    assert _table_pmids(at) == pmids[100:200]
+    back_to(at, sorted_by_pmid)
+    assert at.number_input(key="study_page").value == 1
+    assert _table_pmids(at) == pmids[:100]
+    back_to(at, bare)
+    assert at.selectbox(key="study_sort").value == "year"
+    # a study opened, then Back to the list
+    at.selectbox(key="study_pick").select(pmids[0]).run()
+    assert _param(at, "study") == [pmids[0]]
+    back_to(at, bare)
+    assert at.selectbox(key="study_pick").value is None
+    assert not at.subheader
