@@ -358,15 +358,16 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: BinaryIO, info: Export
         _append(by_design, (label(design), design, EVIDENCE_LEVELS.get(design), studies_n,
                             participants, with_n, retracted))
 
+    # New columns go last: a reader of the sheet by position keeps its columns.
     _append(pairs, ("Intervention", "Outcome", "Studies", "Best evidence level",
-                    "Retracted (of the studies)", "Intervention code", "Outcome code"))
+                    "Intervention code", "Outcome code", "Retracted (of the studies)"))
     intervention_key = _code_order(INTERVENTION_LABELS)
     outcome_key = _code_order(OUTCOME_LABELS)
     for intervention, outcome in sorted(
             summary.pairs, key=lambda pair: (intervention_key(pair[0]), outcome_key(pair[1]))):
         count, best, retracted = summary.pairs[(intervention, outcome)]
-        _append(pairs, (label(intervention), label(outcome), count, best, retracted,
-                        intervention, outcome))
+        _append(pairs, (label(intervention), label(outcome), count, best, intervention,
+                        outcome, retracted))
 
     _append(about, ("Field", "Value"))
     about_rows: list[tuple[str, Any]] = [

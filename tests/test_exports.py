@@ -337,9 +337,9 @@ def test_xlsx_summary_sheets() -> None:
     pairs = [[cell.value for cell in row]
              for row in workbook["Intervention x outcome"].iter_rows()]
     assert pairs[0] == ["Intervention", "Outcome", "Studies", "Best evidence level",
-                        "Retracted (of the studies)", "Intervention code", "Outcome code"]
+                        "Intervention code", "Outcome code", "Retracted (of the studies)"]
     # the retracted case series is counted in its pairs and marked there, as on screen
-    assert [row[:5] for row in pairs[1:]] == [
+    assert [row[:4] + row[6:] for row in pairs[1:]] == [
         ["microneedling", "hair density", 2, 1, 0],
         ["microneedling", "hair count", 2, 1, 0],
         ["microneedling", "global assessment", 1, 2, 0],

@@ -68,7 +68,8 @@ def tagged(*sentences: str, title: str = "Microneedling for hair loss"):
     ("Sixty-four (64) men with androgenetic alopecia were randomised.", 64),
     # those who agreed, not those invited
     ("Of 90 men invited, 72 agreed to participate and were treated with microneedling.", 72),
-    ("Sixty women with FPHL consented to take part.", 60),
+    ("Of 90 women approached, 60 consented to take part.", 60),
+    ("Of 90 women approached, 55 agreed to enroll.", 55),
 ])
 def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> None:
     result = tagged(sentence)
@@ -203,6 +204,9 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients had microneedling; six treatments were performed at weekly "
      "intervals.", 6),
     ("Twenty patients had microneedling weekly for 12 weeks (12 treatments).", 12),
+    # procedures in brackets may be of another kind
+    ("Twenty patients had hair transplantation before (2 procedures) and 6 sessions of "
+     "microneedling.", 6),
     ("Twenty patients had microneedling, a total of eight (8) sessions.", 8),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
@@ -245,6 +249,10 @@ def test_sessions_of_another_procedure_leave_the_needling_count_to_a_later_sente
     ("Microneedling for hair loss",
      "Eighteen patients underwent microneedling of the whole scalp with a 1.0-mm motorized "
      "pen.", (1.0, 1.0)),
+    # a depth named as one wins over the needles' length
+    ("Microneedling for hair loss",
+     "Twenty men were treated with 2.5-mm needles, penetrating to a depth of 1.5 mm.",
+     (1.5, 1.5)),
 ])
 def test_needle_depth_of_two_arms_is_a_range(title: str, sentence: str,
                                              depth: tuple[float, float]) -> None:

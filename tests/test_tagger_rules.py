@@ -160,6 +160,10 @@ def test_publication_type_and_mesh_decide_design(
      "We searched PubMed, Embase and Scopus for randomized trials. Eleven trials were "
      "included. Pooled analysis using a random-effects model favoured microneedling.",
      "meta_analysis"),
+    # its own search, and a meta-analysis only called for, or another's: a systematic review
+    (["Review"], "Microneedling in alopecia areata",
+     "We systematically searched MEDLINE and Embase. Future meta-analyses are needed. A "
+     "meta-analysis by Smith pooled minoxidil trials.", "systematic_review"),
     # a narrative review that names its sources stays one
     (["Review"], "Microneedling in alopecia areata",
      "In this narrative review we discuss its mechanisms. We searched PubMed for articles.",
@@ -224,8 +228,9 @@ def test_a_growth_factor_as_mechanism_or_marker_is_no_arm() -> None:
                "growth factor rose.")))
     assert "growth_factors" not in result.interventions
     applied = tag_article(article(
-        "Microneedling with topical growth factors in androgenetic alopecia",
-        (None, "Forty men received microneedling followed by a growth factor serum.")))
+        "Microneedling in androgenetic alopecia",
+        (None, "Forty men received microneedling with a growth factor serum, and levels of "
+               "growth factors in the scalp rose.")))
     assert "growth_factors" in applied.interventions
 
 
@@ -239,6 +244,11 @@ def test_an_oral_jak_inhibitor_is_no_topical() -> None:
         "Microneedling in alopecia areata",
         (None, "Ten patients had microneedling followed by topical Janus kinase inhibitors.")))
     assert "other_topical" in topical.interventions
+    both = tag_article(article(
+        "Microneedling in alopecia areata",
+        (None, "Forty patients were randomized to microneedling with topical tofacitinib or "
+               "oral tofacitinib 5 mg.")))
+    assert "other_topical" in both.interventions
 
 
 def test_a_treatment_that_failed_before_is_not_an_arm() -> None:
@@ -326,20 +336,24 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     ("Shedding, assessed with a 60-second hair count, decreased in 12 women.",
      ["hair_shedding"]),
     # photographs graded by blinded observers, a grade named, satisfaction told plainly
-    ("Regrowth was graded by two blinded observers on standardized photographs at 6 months.",
+    ("Hair regrowth was rated on standardized photographs 3 months after the last session.",
      ["global_assessment"]),
+    # a hair count read from photographs is a hair count
+    ("Hair counts were evaluated from standardized photographs.", ["hair_count"]),
     ("Evaluation was done at six months by a blinded dermatologist using global photographs "
      "and by Sinclair grading.", ["global_assessment", "severity_score"]),
     ("More women improved by at least one Sinclair grade with the combination.",
      ["severity_score"]),
-    ("She reported high satisfaction with the result.", ["patient_assessment"]),
+    ("She reported high satisfaction.", ["patient_assessment"]),
     ("Hair density and the satisfaction of the patients were evaluated at the end.",
      ["hair_density", "patient_assessment"]),
     # pain the patients reported is an adverse event, not their assessment of the result
     ("Hair count and patient-reported pain were recorded at each visit.",
      ["hair_count", "adverse_events"]),
-    # the technique's end point is no adverse event
+    # the technique's end point is no adverse event; one the same sentence reports is
     ("The scalp was needled with a 1.5-mm dermaroller until pinpoint bleeding appeared.", []),
+    ("The scalp was needled until pinpoint bleeding, and transient erythema and mild pain "
+     "were the only adverse effects.", ["adverse_events"]),
     # a complication the case reports
     ("Histopathology showed a sarcoidal granulomatous reaction, and tram-track scars "
      "remained.", ["adverse_events"]),
@@ -348,6 +362,10 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     ("Global photographs at 3 and 6 months showed improvement in 12.", ["global_assessment"]),
     ("Hair loss was assessed with the Norwood-Hamilton classification at baseline.",
      ["severity_score"]),
+    # a grade at inclusion, and clinicians' preference, are neither
+    ("Men graded III to V on the Norwood-Hamilton scale were included.", []),
+    ("Microneedling was the most preferred adjuvant, and the majority of clinicians "
+     "preferred it.", []),
     # how the arms were chosen is no patient assessment
     ("Allocation was by patient preference and was not randomized.", []),
 ])
@@ -1162,6 +1180,11 @@ def test_scarring_the_needling_caused_is_no_other_indication() -> None:
     treated = _one("Microneedling for atrophic acne scars", "Twenty patients were treated "
                    "with microneedling; hair loss was not seen.", label=M)
     assert treated.relevant is False
+    # scars it treated, whatever caused them
+    varicella = _one("Microneedling of atrophic scars following varicella infection",
+                     "Twenty patients were treated with microneedling; no hair loss "
+                     "occurred.", label=M)
+    assert varicella.relevant is False
 
 
 def test_a_case_series_of_three_is_a_case_report() -> None:
@@ -1170,6 +1193,36 @@ def test_a_case_series_of_three_is_a_case_report() -> None:
                   "We report three adolescents with patchy alopecia areata treated with "
                   "microneedling.", label=M)
     assert (result.design, result.sample_size) == ("case_report", 3)
+
+
+def test_a_one_group_quasi_experiment_is_a_case_series() -> None:
+    result = _one("Microneedling in female pattern hair loss: a quasi-experimental one-group "
+                  "pretest-posttest study", "Thirty women received six sessions of "
+                  "microneedling.", label=M)
+    assert result.design == "case_series"
+
+
+def test_a_keyword_list_is_a_search_in_any_case() -> None:
+    """"using the keywords microneedling, dermaroller, platelet-rich plasma and minoxidil"
+    names what was searched for, not the review's arms."""
+    result = tag_article(article(
+        "Microneedling in androgenetic alopecia: a systematic review",
+        (None, "PubMed and Embase were searched using the keywords microneedling, "
+               "dermaroller, platelet-rich plasma and minoxidil."), types=["Review"]))
+    assert "prp" not in result.interventions and "minoxidil" not in result.interventions
+
+
+def test_a_study_evaluated_in_other_studies_is_reported_not_called_for() -> None:
+    result = tag_article(article(
+        "Botulinum toxin for androgenetic alopecia: a systematic review and meta-analysis",
+        ("RESULTS", "Combination of botulinum toxin with oral finasteride was evaluated in "
+                    "two studies."), types=["Meta-Analysis"]))
+    assert "finasteride" in result.interventions
+    called_for = tag_article(article(
+        "Botulinum toxin for androgenetic alopecia",
+        ("CONCLUSIONS", "Its combination with finasteride should be evaluated in larger "
+                        "trials.")))
+    assert "finasteride" not in called_for.interventions
 
 
 def test_a_traditional_needling_device_is_microneedling() -> None:

@@ -45,7 +45,7 @@ _PEOPLE = (
 )
 # "Forty women ... were randomly assigned" enrolled forty, as "were randomized" does.
 # "72 agreed to participate", "consented to take part": those who joined, not those asked.
-_AGREED = r"(?:agreed|consented|volunteered)\s+to\s+(?:participate|take\s+part|join|enrol)"
+_AGREED = r"(?:agreed|consented|volunteered)\s+to\s+(?:participate|take\s+part|join|enroll?)"
 _ENROLLED = (r"(?:enrolled|recruited|included|randomi[sz]ed|studied|participated|entered"
              r"|randomly\s+(?:assigned|allocated)|(?:assigned|allocated)\s+(?:at\s+random|randomly)"
              rf"|{_AGREED})")
@@ -250,7 +250,7 @@ _SESSIONS = (
     re.compile(rf"(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s+(?:were|was)\s+(?:performed|given"
                rf"|administered|done|carried\s+out)\b", _F),
     # "weekly for 12 weeks (12 treatments)"
-    re.compile(rf"\(\s*(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:treatments|procedures)\s*\)", _F),
+    re.compile(rf"\(\s*(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s*\)", _F),
     # "a single session of microneedling", "one session": one.
     re.compile(r"\b(?:a\s+)?(?P<n>single|one)\s+(?:[\w-]+\s+){0,2}?(?:session|sitting)\b(?!s)",
                _F),
@@ -316,6 +316,7 @@ _NOT_DEPTH_BEFORE = re.compile(
     _F,
 )
 MIN_PLAUSIBLE_DEPTH_MM, MAX_PLAUSIBLE_DEPTH_MM = 0.05, 5.0
+_NAMED_DEPTH = re.compile(r"depth|penetrat|\bdeep\b", _F)
 
 _UNIT_WORD = r"(?:weeks?|wks?|months?|years?|days?)\b"
 _UNIT = rf"(?P<unit>{_UNIT_WORD})"
@@ -690,7 +691,10 @@ def needle_depth(sentences: Sequence[str]) -> tuple[tuple[float, float], int] | 
             for m in _depth_matches(pattern, text) if not _DEPTH_COMPARISON.search(m["gap"])
         ]
         matches += _depth_matches(_DEPTH_CUE_AFTER, text)
-        depths = [depth for depth in map(depth_from_match, matches)
+        # A depth named as one wins over a needle's length: "2.5-mm needles, penetrating to
+        # a depth of 1.5 mm" is 1.5, not 1.5-2.5.
+        explicit = [match for match in matches if _NAMED_DEPTH.search(match.group())]
+        depths = [depth for depth in map(depth_from_match, explicit or matches)
                   if MIN_PLAUSIBLE_DEPTH_MM <= depth[0] <= depth[1] <= MAX_PLAUSIBLE_DEPTH_MM]
         if depths:
             # Arms at different depths in one sentence: the range used ("a 0.5-mm roller

@@ -39,7 +39,7 @@ from evidence.tagging.vocabulary import (
     REVIEW_DESIGNS,
 )
 
-TAGGER_VERSION = "2026.12.6"
+TAGGER_VERSION = "2026.12.7"
 
 # Every TAGS.md device is a needling device, so naming one names the intervention.
 DEVICE_INTERVENTION = "microneedling"
@@ -450,6 +450,13 @@ def _arms_sentence(doc: _Document) -> int | None:
     return None
 
 
+# What a pooled result reports: the record's own meta-analysis, not one it cites.
+_POOLED_ESTIMATE = re.compile(
+    r"\b95\s*%\s*ci\b|confidence\s+interval|mean\s+difference|\bs?md\b|odds\s+ratio"
+    r"|risk\s+ratio|relative\s+risk|\bi2\s*=|\bi\^2|heterogeneity|random-effects|fixed-effects",
+    re.IGNORECASE)
+
+
 def _refined_by_text(doc: _Document, people: tuple[int, int] | None,
                      ptype: str) -> tuple[str, Tag] | None:
     """The design the record's own text gives instead of publication type ``ptype``, where
@@ -474,8 +481,12 @@ def _refined_by_text(doc: _Document, people: tuple[int, int] | None,
         if doc.sentences[index].source != TITLE and not doc.is_study(index):
             continue
         if cue.code == "systematic_review" and "meta_analysis" in allowed:
+            # Its pooling, if the sentence speaks for the record or reports an estimate:
+            # not "future meta-analyses are needed" or "a meta-analysis by Smith pooled".
             pooled = min((n for n in hits if cues[n].code == "meta_analysis"), default=None)
-            if pooled is not None:
+            if pooled is not None and (
+                    doc.sentences[hits[pooled]].source == TITLE or doc.is_study(hits[pooled])
+                    or _POOLED_ESTIMATE.search(doc.norm[hits[pooled]])):
                 cue, index = cues[pooled], hits[pooled]
         return cue.code, doc.tag("design", cue.code, index, f"{cue.id}.refines_type")
     first = min(hits, default=None)
