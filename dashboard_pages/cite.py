@@ -30,6 +30,7 @@ EVIDENCE_PARAM: Final = "evidence"
 #: Where the chosen style outlives a visit to another page (Streamlit forgets the state
 #: of widgets a page does not draw).
 KEPT_STYLE: Final = "_cite_style_kept"
+KEPT_EVIDENCE: Final = "_cite_evidence_kept"
 
 
 def _typed_pmids(text: str) -> list[str]:
@@ -68,11 +69,14 @@ def render() -> None:
     else:
         st.query_params[STYLE_PARAM] = style
     if "cite_evidence" not in state:
-        state["cite_evidence"] = st.query_params.get(EVIDENCE_PARAM) != "0"
+        linked = st.query_params.get(EVIDENCE_PARAM)
+        state["cite_evidence"] = linked != "0" if linked is not None else state.get(
+            KEPT_EVIDENCE, True)
     with_evidence = st.checkbox(
         "Evidence line under each reference", key="cite_evidence",
         help="Design, n, arms and outcomes, as tagged (the command line's --no-evidence "
              "leaves it out too)")
+    state[KEPT_EVIDENCE] = with_evidence
     if with_evidence:
         st.query_params.pop(EVIDENCE_PARAM, None)
     else:

@@ -582,6 +582,9 @@ def first_run_page() -> None:
     st.code(for_this_database(IMPORT_COMMAND, url), language="bash")
     st.markdown("Then reload this page. Later, fetch only what is new with:")
     st.code(for_this_database(UPDATE_COMMAND, url), language="bash")
+    if for_this_database(FIRST_RUN_COMMAND, url) == FIRST_RUN_COMMAND and url != DEFAULT_DB_URL:
+        st.caption("Run them with EVIDENCE_DB_URL set as it is for this dashboard (its "
+                   "password is not shown here), or they write to the default database.")
     source = connect()
     st.caption(f"Database: {safe_url(source.url)} "
                "(set EVIDENCE_DB_URL to use another one).")

@@ -22,9 +22,10 @@ def _runs_frame(source: common.DataSource) -> pd.DataFrame:
                  run.started_at, run.finished_at, run.new, run.updated, run.unchanged,
                  run.deleted, run.skipped, run.failed,
                  run.found if run.kind == "ingest" else None) for run in runs]
-    return pd.DataFrame(rows, columns=["Run", "Kind", "Status", "Query or file", "Message",
-                                       "Started", "Finished", "New", "Updated", "Unchanged",
-                                       "Deleted", "Skipped", "Failed", "PubMed hits"])
+    frame = pd.DataFrame(rows, columns=["Run", "Kind", "Status", "Query or file", "Message",
+                                        "Started", "Finished", "New", "Updated", "Unchanged",
+                                        "Deleted", "Skipped", "Failed", "PubMed hits"])
+    return frame.astype({"PubMed hits": "Int64"})  # whole numbers, with gaps for imports
 
 
 def render() -> None:

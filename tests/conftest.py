@@ -7,7 +7,10 @@ reason; with ``EVIDENCE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) they fail.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +29,14 @@ GOLD_DEV = SHARED / "gold" / "dev.jsonl"
 POSTGRES_ADMIN_URL = os.environ.get(
     "EVIDENCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("EVIDENCE_REQUIRE_POSTGRES") == "1"
+
+# The compiled Hyperscan databases of this run go to a cache of its own, not the
+# user's (evidence.tagging.hyperscan_cache reads the platform's cache directory at each
+# call); set before any test module loads the tagger, and inherited by the commands the
+# tests start.
+_TEST_CACHE = tempfile.mkdtemp(prefix="evidence-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _TEST_CACHE
+atexit.register(shutil.rmtree, _TEST_CACHE, ignore_errors=True)
 
 
 def _postgres_unavailable(reason: str) -> None:

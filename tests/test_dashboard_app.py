@@ -321,10 +321,11 @@ def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     at.checkbox(key="cite_evidence").uncheck().run()
     assert "(2023)" in at.code[0].value and "RCT, n=100" not in at.code[0].value
     assert _param(at, "evidence") == ["0"]
-    # the style outlives a visit to another page
+    # the style and the evidence lines' choice outlive a visit to another page
     at.switch_page("dashboard_pages/studies.py").run()
     at.switch_page("dashboard_pages/cite.py").run()
     assert at.radio(key="cite_style").value == "apa"
+    assert at.checkbox(key="cite_evidence").value is False
     # the link opens in the sender's style
     shared = _app("cite", cite=["90000001"], style="vancouver")
     assert shared.radio(key="cite_style").value == "vancouver"

@@ -119,4 +119,61 @@ def test_every_process_finds_the_databases_the_first_one_kept(tmp_path: Path) ->
 
     first = start_a_worker("1")
     assert first  # the worker's databases were kept
+    inodes = {path.name: path.stat().st_ino for path in tmp_path.rglob("*.hsdb")}
     assert start_a_worker("2") == first
+    # loaded, not compiled and written again (a rewrite is a new file, renamed into place)
+    assert {path.name: path.stat().st_ino for path in tmp_path.rglob("*.hsdb")} == inodes
+
+
+def test_a_database_hyperscan_refuses_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from another Hyperscan build or CPU: its header says so, loadb refuses."""
+    sources = [(rb"\bminoxidil\b", hyperscan.HS_FLAG_CASELESS)]
+    compiles = _Compiles(sources)
+    hyperscan_cache.cached_database(repr(sources).encode(), compiles, tmp_path)
+
+    def refuse(*_args: object) -> object:
+        raise hyperscan.error("database was built for another platform")
+
+    monkeypatch.setattr(hyperscan_cache.hyperscan, "loadb", refuse)
+    database = hyperscan_cache.cached_database(repr(sources).encode(), compiles, tmp_path)
+    assert compiles.count == 2
+    assert _slots(database, "minoxidil") == {0}
+
+
+def test_a_file_others_may_write_is_not_loaded(tmp_path: Path) -> None:
+    """A database is code for Hyperscan's engine: one that someone else could have put
+    there is compiled anew, and the new file is the user's alone."""
+    sources = [(rb"\bprp\b", hyperscan.HS_FLAG_CASELESS)]
+    key = repr(sources).encode()
+    compiles = _Compiles(sources)
+    hyperscan_cache.cached_database(key, compiles, tmp_path)
+    path = hyperscan_cache.database_file(key, tmp_path)
+    path.chmod(0o666)
+    hyperscan_cache.cached_database(key, compiles, tmp_path)
+    assert compiles.count == 2
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_the_directory_keeps_the_recent_databases_and_drops_dead_writes(tmp_path: Path) -> None:
+    import os
+    import time
+
+    old = time.time() - 3600
+    for number in range(hyperscan_cache.KEEP_FILES + 5):
+        stale = tmp_path / f"{number:064x}.hsdb"
+        stale.write_bytes(b"x")
+        os.utime(stale, (old + number, old + number))
+    dead = tmp_path / ".dead.part"
+    dead.write_bytes(b"half")
+    os.utime(dead, (old, old))
+    writing = tmp_path / ".writing.part"  # another process, writing now
+    writing.write_bytes(b"half")
+    sources = [(rb"\bexosomes?\b", hyperscan.HS_FLAG_CASELESS)]
+    hyperscan_cache.cached_database(repr(sources).encode(), _Compiles(sources), tmp_path)
+    kept = sorted(path.name for path in tmp_path.glob("*.hsdb"))
+    assert len(kept) == hyperscan_cache.KEEP_FILES
+    assert hyperscan_cache.database_file(repr(sources).encode(), tmp_path).name in kept
+    assert f"{hyperscan_cache.KEEP_FILES + 4:064x}.hsdb" in kept  # the newest of the old
+    assert f"{0:064x}.hsdb" not in kept
+    assert not dead.exists() and writing.exists()
