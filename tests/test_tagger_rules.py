@@ -366,6 +366,10 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
     ("Men graded III to V on the Norwood-Hamilton scale were included.", []),
     ("Microneedling was the most preferred adjuvant, and the majority of clinicians "
      "preferred it.", []),
+    # a grade recorded over time is a severity score; another disease's severity index not
+    ("Evaluation included hair counts and Norwood-Hamilton classification at baseline and "
+     "1 month after the last session.", ["hair_count", "severity_score"]),
+    ("Efficacy was evaluated with the modified Melasma Area and Severity Index.", []),
     # how the arms were chosen is no patient assessment
     ("Allocation was by patient preference and was not randomized.", []),
 ])
@@ -1193,6 +1197,16 @@ def test_a_case_series_of_three_is_a_case_report() -> None:
                   "We report three adolescents with patchy alopecia areata treated with "
                   "microneedling.", label=M)
     assert (result.design, result.sample_size) == ("case_report", 3)
+
+
+@pytest.mark.parametrize(("title", "condition"), [
+    ("Microneedling for permanent alopecia after busulfan-based conditioning",
+     "chemotherapy_induced_alopecia"),
+    ("Microneedle patches in testosterone-induced alopecia in mice", "androgenetic_alopecia"),
+])
+def test_a_condition_named_by_its_cause(title: str, condition: str) -> None:
+    result = _one(title, "Two patients were treated with microneedling.", label=M)
+    assert condition in result.conditions
 
 
 def test_a_one_group_quasi_experiment_is_a_case_series() -> None:
