@@ -1,8 +1,9 @@
 """Cite: pick studies, copy AMA, APA or Vancouver references, download BibTeX or RIS.
 
 Every reference carries its evidence line ("RCT, n=100; microneedling,
-minoxidil; hair count"), so a citation pasted into a note still says what
-kind of evidence it is.
+minoxidil; hair count") unless the user leaves it out, so a citation pasted
+into a note still says what kind of evidence it is. AMA and Vancouver lists
+are numbered in the order chosen, as those styles cite.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from evidence.exports import FORMATS, ExportInfo, export_bytes
 from evidence.tagging import TAGGER_VERSION
 
 STYLE_NAMES: Final = {"ama": "AMA", "apa": "APA", "vancouver": "Vancouver"}
+#: Styles whose reference lists are numbered in the order cited (APA's is alphabetical).
+NUMBERED_STYLES: Final = frozenset({"ama", "vancouver"})
 FILE_FORMATS: Final = ("bibtex", "ris")
 FILE_LABELS: Final = {"bibtex": "BibTeX", "ris": "RIS"}
 #: Studies offered in the picker, best evidence first; more are reachable by PMID.
@@ -96,8 +99,10 @@ def render() -> None:
         return
 
     references = format_citations(records, style, with_evidence=with_evidence)
+    if style in NUMBERED_STYLES:  # numbered in the order chosen, as they will be cited
+        references = [f"{number}. {text}" for number, text in enumerate(references, 1)]
     text = "\n\n".join(references)
-    st.subheader(f"{STYLE_NAMES[style]} references")
+    st.header(f"{STYLE_NAMES[style]} references")
     st.caption("Copy with the button at the top right of the box, or download them as text.")
     st.code(text, language=None, wrap_lines=True)
     # The copy button shows on hover only and takes no keyboard focus: a button that does.

@@ -524,7 +524,7 @@ _MARKDOWN_SPECIAL: Final = str.maketrans({char: "\\" + char for char in "\\`*_{}
 
 
 def markdown_escape(text: str) -> str:
-    """``text`` shown literally by st.markdown/st.subheader: titles may hold ``*``,
+    """``text`` shown literally by st.markdown/st.header: titles may hold ``*``,
     ``_``, ``[`` or ``$`` (which Streamlit would render as LaTeX)."""
     return text.translate(_MARKDOWN_SPECIAL)
 

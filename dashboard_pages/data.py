@@ -39,14 +39,14 @@ def render() -> None:
     columns[2].metric("Retracted", f"{stats.retracted:,}")
     columns[3].metric("Last updated", common.format_date(stats.last_update))
 
-    st.subheader("Update the data")
+    st.header("Update the data")
     st.markdown("Fetch what PubMed added or revised since the last successful run:")
     st.code(common.for_this_database(common.UPDATE_COMMAND, source.url), language="bash")
     st.markdown("Load PubMed XML or MEDLINE (.nbib) files:")
     st.code(common.for_this_database(common.IMPORT_COMMAND, source.url), language="bash")
     st.caption("Both record a run below. Run `evidence retag` after a tagger upgrade.")
 
-    st.subheader("Ingest runs")
+    st.header("Ingest runs")
     runs = _runs_frame(source)
     if runs.empty:
         st.info("No ingest or import has run yet.")
@@ -58,12 +58,12 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Studies by design")
+        st.header("Studies by design")
         st.dataframe(pd.DataFrame(
             [(display_label(code), count) for code, count in stats.by_design.items()],
             columns=["Design", "Studies"]), hide_index=True, width="stretch", key="by_design")
     with right:
-        st.subheader("Tagger versions")
+        st.header("Tagger versions")
         st.dataframe(pd.DataFrame(list(stats.tagger_versions.items()),
                                   columns=["Tagger version", "Studies"]),
                      hide_index=True, width="stretch", key="versions")

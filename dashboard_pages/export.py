@@ -111,14 +111,14 @@ def render() -> None:
                "every field of CONTRACT.md plus the evidence line; XLSX adds an About sheet "
                "with the filters, date and tagger version.")
 
-    st.subheader("Studies")
+    st.header("Studies")
     _download_buttons(source, study_filter, DATA_FORMATS, sort=sort, count=count)
-    st.subheader("References")
+    st.header("References")
     st.caption("For reference managers: each reference carries its PMID, DOI and the "
                "evidence line as a note.")
     _download_buttons(source, study_filter, REFERENCE_FORMATS, sort=sort, count=count)
 
-    st.subheader("Summary by design")
+    st.header("Summary by design")
     by_design = source.query(queries.summary_by_design, study_filter)
     st.dataframe(by_design, hide_index=True, width="stretch", key="summary_design",
                  column_config={
@@ -131,7 +131,7 @@ def render() -> None:
                        file_name=summary_file_name(study_filter, "summary-by-design"),
                        mime="text/csv", key="export_summary_design", on_click="ignore")
 
-    st.subheader("Intervention by outcome")
+    st.header("Intervention by outcome")
     st.caption("Studies with both, and their best evidence level (1 = strongest).")
     by_pair = source.query(queries.evidence_map_table, study_filter)
     st.dataframe(by_pair, width="stretch", key="summary_map")

@@ -235,7 +235,7 @@ def render() -> None:
             st.altair_chart(evidence_map_chart(cells), width="stretch")
 
     if not cells.empty:
-        st.subheader("Open a cell of the evidence map")
+        st.header("Open a cell of the evidence map")
         st.caption("Each button names an outcome, the number of studies of the intervention "
                    "above it that report it, and their best evidence level (L1 = strongest); "
                    "it adds that intervention and outcome to the filters and lists the "

@@ -310,7 +310,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     if record["retracted"]:
         st.error("⚠️ **This study has been retracted.** Do not rely on its results; it is "
                  "listed so that citations of it can be recognised.", icon="🚫")
-    st.subheader(common.markdown_escape(record["title"]) or f"PMID {pmid}")
+    st.header(common.markdown_escape(record["title"]) or f"PMID {pmid}")
     if record.get("vernacular_title"):  # PubMed's title is then its English translation
         st.caption("Original title: " + common.markdown_escape(record["vernacular_title"]))
     byline = ", ".join(record["authors"][:6]) + (" et al." if len(record["authors"]) > 6 else "")
@@ -330,7 +330,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     for kind, code, where, start, end, _sentence, _rule in tags:
         if where in spans:
             spans[where].append(common.Span(start, end, tag_label(kind, code)))
-    st.markdown("##### Title and abstract")
+    st.markdown("### Title and abstract")
     st.caption("Highlighted: the sentences the tagger read each tag from (hover to see which).")
     body = (f"<p><strong>{common.highlight_html(record['title'], spans['title'])}</strong></p>"
             + (f"<p>{common.highlight_html(record['abstract'], spans['abstract'])}</p>"
@@ -338,7 +338,7 @@ def study_view(source: common.DataSource, pmid: str) -> None:
     st.html(f'{HIGHLIGHT_STYLE}<div class="evidence">{body}</div>')
 
     if tags:
-        st.markdown("##### Why each tag")
+        st.markdown("### Why each tag")
         st.caption("Each tag with the whole sentence it was read from, where it stands "
                    "and how it was read.")
         st.markdown("\n".join(

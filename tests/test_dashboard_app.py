@@ -273,7 +273,7 @@ def test_study_view_shows_the_original_title_of_a_work_not_in_english(
     database.dispose()
     monkeypatch.setenv("EVIDENCE_DB_URL", url)
     at = _app("studies", study="90000077")
-    assert at.subheader[0].value == markdown_escape(
+    assert at.header[0].value == markdown_escape(
         "[Microneedling with minoxidil for androgenetic alopecia].")
     captions = [caption.value for caption in at.caption]
     assert ("Original title: " + markdown_escape(
@@ -284,14 +284,14 @@ def test_picking_a_study_puts_it_in_the_url(sqlite_loaded: str) -> None:
     at = _app("studies")
     at.selectbox(key="study_pick").select("90000011").run()
     assert _param(at, "study") == ["90000011"]
-    assert at.subheader[0].value.startswith("Automated microneedling")
+    assert at.header[0].value.startswith("Automated microneedling")
 
 
 def test_a_linked_study_outside_the_filters_says_so(loaded_url: str) -> None:
     """/studies?design=rct&study=<a case report>: it opens, with a note that the
     filters do not match it, rather than under "N studies match: design: RCT"."""
     at = _app("studies", design="rct", study="90000003")
-    assert at.subheader[0].value.startswith("Dermapen treatment for alopecia areata")
+    assert at.header[0].value.startswith("Dermapen treatment for alopecia areata")
     def notes(at: AppTest) -> list[str]:
         return [i.value for i in at.info if "filters match" in i.value]
 
@@ -299,7 +299,7 @@ def test_a_linked_study_outside_the_filters_says_so(loaded_url: str) -> None:
         "PMID 90000003 is not one of the studies these filters match (the link or an "
         "earlier choice opened it); the table above lists those."]
     inside = _app("studies", design="rct", study="90000001")
-    assert inside.subheader[0].value.startswith("Microneedling with 5% minoxidil")
+    assert inside.header[0].value.startswith("Microneedling with 5% minoxidil")
     assert not notes(inside)
 
 
@@ -310,11 +310,14 @@ def test_cite_page_outputs_ama_with_evidence_lines(loaded_url: str) -> None:
     text = at.code[0].value
     assert "Müller K" in text and "J Invent Dermatol" in text
     assert "RCT, n=100; microneedling, minoxidil" in text  # "One hundred men"
+    # AMA numbers its list in the order chosen
+    assert [ref.split(" ", 1)[0] for ref in text.split("\n\n")] == ["1.", "2."]
     assert "Meta-analysis" in text
     labels = [button.label for button in at.get("download_button")]
     assert labels == ["Download as text", "Download BibTeX", "Download RIS"]
     at.radio(key="cite_style").set_value("apa").run()
     assert "(2023)" in at.code[0].value
+    assert not at.code[0].value.startswith("1. ")  # APA's list is alphabetical
     assert _param(at, "cite") == ["90000001", "91000001"]
     assert _param(at, "style") == ["apa"]
     # the references alone, for a reference list
@@ -740,4 +743,4 @@ def test_back_undoes_a_sort_a_page_and_an_open_study(db_url: str, tmp_path: Path
     assert _param(at, "study") == [pmids[0]]
     back_to(at, bare)
     assert at.selectbox(key="study_pick").value is None
-    assert not at.subheader
+    assert not any("Title and abstract" in block.value for block in at.markdown)
