@@ -121,6 +121,11 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     (("Thirty women with FPHL received microneedling (1.0 mm) followed by a peptide serum, "
       "8 sessions at 2-week intervals, and were compared with 30 concurrently recruited women "
       "who declined microneedling and used minoxidil alone.",), 60),
+    # the trial's own count in brackets wins over responders counted in the results
+    (("In this trial (n=64; 32 per arm), women with FAGA were randomized to minoxidil or "
+      "minoxidil plus microneedling.", "Improvement by one or more Ludwig grades occurred in "
+      "11 vs 3 patients."), 64),
+    (("A randomized trial (N = 64) of microneedling in androgenetic alopecia.",), 64),
     # a review's studies, then their participants
     (("Twelve studies (n = 563) met the inclusion criteria, including six trials of "
       "microneedling.",), 563),
@@ -208,6 +213,11 @@ def test_follow_up_lists_hard_negatives(sentence: str, weeks: int) -> None:
     ("Twenty patients had hair transplantation before (2 procedures) and 6 sessions of "
      "microneedling.", 6),
     ("Twenty patients had microneedling, a total of eight (8) sessions.", 8),
+    # "one session every 2 weeks" is how often; the total follows
+    ("Twenty patients had microneedling with a dermaroller (one session every 2 weeks, 12 "
+     "sessions in total) for 24 weeks.", 12),
+    ("Twenty patients had microneedling with a motorized pen every 2 weeks, for 8 treatments "
+     "in total.", 8),
     # each procedure its own count
     ("Forty patients received 3 sessions of PRP and 6 sessions of microneedling.", 6),
     ("Forty patients received three sessions of PRP and six sessions of microneedling.", 6),

@@ -344,6 +344,7 @@ def test_arms_without_randomization_are_a_controlled_trial() -> None:
      "and by Sinclair grading.", ["global_assessment", "severity_score"]),
     ("More women improved by at least one Sinclair grade with the combination.",
      ["severity_score"]),
+    ("Improvement by one or more Ludwig grades occurred in 11 women.", ["severity_score"]),
     ("She reported high satisfaction.", ["patient_assessment"]),
     ("Hair density and the satisfaction of the patients were evaluated at the end.",
      ["hair_density", "patient_assessment"]),
@@ -1117,6 +1118,7 @@ def test_microneedling_left_to_future_studies_is_no_arm_of_bench_work() -> None:
 @pytest.mark.parametrize(("text", "devices"), [
     ("Ten women were treated with a pen device at a depth of 0.5 mm.", ["dermapen"]),
     ("Twelve men were treated with an automated pen followed by dutasteride.", ["dermapen"]),
+    ("Twelve women had minoxidil plus microneedling (1.0-mm pen).", ["dermapen"]),
 ])
 def test_pen_devices(text: str, devices: list[str]) -> None:
     assert _one("Microneedling in hair loss", text, label=M).devices == devices

@@ -194,6 +194,10 @@ _SAMPLE_STUDIES_BRACKETED = re.compile(
     rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|rcts|articles|reports)\s*[(\[]\s*n\s*="
     rf"\s*(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+)\s*(?:patients|participants|subjects)?\s*[)\]]",
     _F)
+# The study's own count in brackets: "In this trial (n=64; 32 per arm)", "A randomized trial
+# (N = 64) of microneedling" (one study: a review's "studies (n = 563)" is the pattern above).
+_SAMPLE_TRIAL_BRACKETED = re.compile(
+    r"\b(?:trial|study|rct|cohort|series)\s*[(\[]\s*n\s*=\s*(?P<n>\d+)\b", _F)
 # Each group's "(n = 61)" up to it: "Patients with X (n = 61), women with Y (n = 35)
 # and healthy women (n = 30) were included" enrolled 126.
 _BRACKET_N = re.compile(r"\(\s*n\s*=\s*(\d+)\s*\)", _F)
@@ -249,6 +253,9 @@ _SESSIONS = (
     # "Six treatments were performed at weekly intervals"
     re.compile(rf"(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s+(?:were|was)\s+(?:performed|given"
                rf"|administered|done|carried\s+out)\b", _F),
+    # "every 2 weeks, for 8 treatments in total"
+    re.compile(rf"(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:treatments|procedures|applications)\s+in"
+               rf"\s+total\b", _F),
     # "weekly for 12 weeks (12 treatments)"
     re.compile(rf"\(\s*(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?treatments\s*\)", _F),
     # "a single session of microneedling", "one session": one.
@@ -275,6 +282,8 @@ _PHRASE_END = re.compile(
     _F)
 # "2 sessions per month", "3 sessions a week": a rate, not how many sessions there were
 # ("sessions a month apart" is their spacing, and the count stands).
+# After "one session": its spacing ("one session every 2 weeks, 12 sessions in total").
+_SPACING_AFTER = re.compile(r"\s*(?:every|per|each|a|an|/|twice|weekly|monthly|biweekly)\b", _F)
 _SESSION_RATE_AFTER = re.compile(
     r"\s*(?:per|a|an|each|every|/)\s*(?:week|wk|month|day|year)s?\b(?!\s+apart)", _F
 )
@@ -456,7 +465,8 @@ class _Ungated:
 
 _UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER,
                                                        _SAMPLE_BRACKETED_PEOPLE,
-                                                       _SAMPLE_STUDIES_BRACKETED, _SAMPLE_ARMS)}
+                                                       _SAMPLE_STUDIES_BRACKETED, _SAMPLE_ARMS,
+                                                       _SAMPLE_TRIAL_BRACKETED)}
 
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
@@ -470,6 +480,7 @@ _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
     _SAMPLE_BRACKETED_PEOPLE: ("=",),
     _SAMPLE_STUDIES_BRACKETED: ("=",),
     _SAMPLE_ARMS: ("=",),
+    _SAMPLE_TRIAL_BRACKETED: ("=",),
 }
 
 _DIGIT = re.compile(r"\d")
@@ -523,7 +534,8 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
               if (_HAS_PEOPLE.has_match(text) and _may_have_number(text)
                   and (_WEAK_GATED.has_match(text) or ("=" in text and any(
                       gated.has_match(text) for gated in _BRACKETED_GATED))))
-              or ("=" in text and _UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text))]
+              or ("=" in text and (_UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text)
+                                   or _UNGATED[_SAMPLE_TRIAL_BRACKETED].has_match(text)))]
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
@@ -547,7 +559,8 @@ def _tier(*patterns: re.Pattern[str]) -> _Tier:
 
 _STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER)
 _STRONG_TIER = _tier(*_STRONG)
-_BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE, _SAMPLE_STUDIES_BRACKETED)
+_BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE, _SAMPLE_STUDIES_BRACKETED,
+                               _SAMPLE_TRIAL_BRACKETED)
 _ARMS_TIER = _tier(_SAMPLE_ARMS)
 _COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
 _WEAK_TIER = _tier(_SAMPLE_WEAK)
@@ -661,6 +674,9 @@ def sessions(sentences: Sequence[str]) -> tuple[int | None, int] | None:
                 if _SESSION_RATE_AFTER.match(text, match.end()) or \
                         _of_another_procedure(text, match.end("n"), match.end()):
                     continue
+                if match.group("n").lower() in ("one", "single") and \
+                        _SPACING_AFTER.match(text, match.end()):
+                    continue  # "one session every 2 weeks": how often, not how many
                 value = 1 if match.group("n").lower() == "single" else _int(match.group("n"))
                 if value and 0 < value <= MAX_PLAUSIBLE_SESSIONS:
                     candidates.append((match.start(), value))
