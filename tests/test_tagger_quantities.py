@@ -121,6 +121,16 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     (("Thirty women with FPHL received microneedling (1.0 mm) followed by a peptide serum, "
       "8 sessions at 2-week intervals, and were compared with 30 concurrently recruited women "
       "who declined microneedling and used minoxidil alone.",), 60),
+    # those a result happened to are no sample: unknown beats wrong; but all of them, or
+    # the total they are counted of, are
+    (("Patients with alopecia areata were treated with microneedling.",
+      "Regrowth was seen in 15 patients."), None),
+    (("Patients with alopecia areata were treated with microneedling.",
+      "Improvement occurred in 11 vs 3 patients."), None),
+    (("Patients with alopecia areata were treated with microneedling.",
+      "Regrowth was seen in all 12 patients."), 12),
+    (("Patients with alopecia areata were treated with microneedling.",
+      "Regrowth was seen in 11 of 20 patients."), 20),
     # the trial's own count in brackets wins over responders counted in the results
     (("In this trial (n=64; 32 per arm), women with FAGA were randomized to minoxidil or "
       "minoxidil plus microneedling.", "Improvement by one or more Ludwig grades occurred in "

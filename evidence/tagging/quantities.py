@@ -235,6 +235,13 @@ MAX_PLAUSIBLE_SAMPLE = 1_000_000
 # The upper end of a range ("from 127,000 to 227,000 cases", "10-20 patients") is an
 # estimate or a spread, not the people a study enrolled.
 _RANGE_BEFORE = re.compile(r"\d\s*(?:-|\u2013|to)\s*$", _F)
+# A count of people anywhere (the weak tier) is no sample where it counts those a result
+# happened to: "Improvement occurred in 11 patients", "in 11 vs 3 patients". (Not "in all
+# 12 patients", nor "in 11 of 20 patients", where the 20 is read.) Unknown beats wrong.
+_RESPONDERS_BEFORE = re.compile(
+    r"\b(?:occurred|seen|observed|achieved|noted|found|obtained|developed|experienced|identified"
+    r"|detected|present"
+    r"|improved|responded)\s+in\s+(?:only\s+)?$|\d\s*(?:vs\.?|versus)\s*$", _F)
 # Nor are the people set aside: "After excluding 5 patients with thyroid disease, 40 ...".
 _SET_ASIDE_BEFORE = re.compile(r"\b(?:excluding|except(?:\s+for)?|other\s+than|besides)\s+$", _F)
 
@@ -594,6 +601,9 @@ def _first_sample(
                     continue
                 if _NOT_ENROLLED_AFTER.match(text, match.end()) or \
                         _REPORTED_ELSEWHERE_AFTER.match(text, match.end()):
+                    continue
+                if pattern is _SAMPLE_WEAK and _RESPONDERS_BEFORE.search(
+                        text, max(0, start - 40), start):
                     continue
                 value = _int(match.group("n"))
                 if match.has_group("m") and match.group("m"):
