@@ -121,6 +121,11 @@ def test_sample_size_reads_the_people_enrolled(sentence: str, count: int) -> Non
     (("Thirty women with FPHL received microneedling (1.0 mm) followed by a peptide serum, "
       "8 sessions at 2-week intervals, and were compared with 30 concurrently recruited women "
       "who declined microneedling and used minoxidil alone.",), 60),
+    # the arms' size times the arms: named, or two joined by one "or"; not a session's
+    (("Women with androgenetic alopecia were randomly assigned to microneedling at 1.0 mm or "
+      "to sham, 22 in each arm, with eight sessions.",), 44),
+    (("Men with AGA were divided into three groups, 15 patients in each group.",), 45),
+    (("Men with AGA received microneedling, 15 in each session.",), None),
     # those a result happened to are no sample: unknown beats wrong; but all of them, or
     # the total they are counted of, are
     (("Patients with alopecia areata were treated with microneedling.",

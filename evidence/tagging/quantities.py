@@ -186,6 +186,12 @@ _SAMPLE_ARMS = re.compile(
     r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*\d+)"
     r"|[(\[]\s*n\s*=\s*(?P<first>\d+)\s*[)\]]\s*(?:were|was)\s+compared\s+(?:with|to)\b",
     _F)
+# "randomly assigned to microneedling or to sham, 22 in each arm": the arms' size, times
+# how many arms the sentence names ("two groups"), or two where it joins two with one "or".
+_SAMPLE_EACH_ARM = re.compile(
+    rf"(?P<n>{_NUM})\s+(?:{_PEOPLE}\s+)?(?:in|per)\s+(?:each|every)\s+(?:arm|group)\b", _F)
+_ARMS_NAMED = re.compile(r"\b(?P<g>two|three|four|2|3|4)\s+(?:[\w-]+\s+)?(?:groups|arms)\b", _F)
+_TWO_ARMS_JOINED = re.compile(r"\b(?:randomi[sz]ed|assigned|allocated)\b(?:[^.;]|\.\d)*?\bor\b", _F)
 #: For the design: a sentence that counts arms apart.
 ARMS_COUNTED = _SAMPLE_ARMS
 _ARM_N = re.compile(r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(\d+)\s*[)\]]", _F)
@@ -473,7 +479,7 @@ class _Ungated:
 _UNGATED = {pattern: _Ungated(pattern) for pattern in (_SAMPLE_BRACKETED, _SAMPLE_BRACKETED_AFTER,
                                                        _SAMPLE_BRACKETED_PEOPLE,
                                                        _SAMPLE_STUDIES_BRACKETED, _SAMPLE_ARMS,
-                                                       _SAMPLE_TRIAL_BRACKETED)}
+                                                       _SAMPLE_TRIAL_BRACKETED, _SAMPLE_EACH_ARM)}
 
 # Text some sample patterns cannot match without (a lower-cased substring test is far
 # cheaper than trying them at every number).
@@ -488,6 +494,7 @@ _WORDS_NEEDED: dict[re.Pattern[str], tuple[str, ...]] = {
     _SAMPLE_STUDIES_BRACKETED: ("=",),
     _SAMPLE_ARMS: ("=",),
     _SAMPLE_TRIAL_BRACKETED: ("=",),
+    _SAMPLE_EACH_ARM: ("each", "every"),
 }
 
 _DIGIT = re.compile(r"\d")
@@ -542,7 +549,8 @@ def sample_size(sentences: Sequence[str]) -> tuple[int, int] | None:
                   and (_WEAK_GATED.has_match(text) or ("=" in text and any(
                       gated.has_match(text) for gated in _BRACKETED_GATED))))
               or ("=" in text and (_UNGATED[_SAMPLE_STUDIES_BRACKETED].has_match(text)
-                                   or _UNGATED[_SAMPLE_TRIAL_BRACKETED].has_match(text)))]
+                                   or _UNGATED[_SAMPLE_TRIAL_BRACKETED].has_match(text)))
+              or (" each " in text and _UNGATED[_SAMPLE_EACH_ARM].has_match(text))]
     if people and people[0] == 0:
         found = _first_sample(sentences, [0], _TITLE_TIER)
         if found:
@@ -568,7 +576,7 @@ _STRONG = (*_SAMPLE_STRONG, _SAMPLE_OF_THOSE_COUNTED, _SAMPLE_BRACKETED, _SAMPLE
 _STRONG_TIER = _tier(*_STRONG)
 _BRACKETED_PEOPLE_TIER = _tier(_SAMPLE_BRACKETED_PEOPLE, _SAMPLE_STUDIES_BRACKETED,
                                _SAMPLE_TRIAL_BRACKETED)
-_ARMS_TIER = _tier(_SAMPLE_ARMS)
+_ARMS_TIER = _tier(_SAMPLE_ARMS, _SAMPLE_EACH_ARM)
 _COMPLETED_TIER = _tier(_SAMPLE_COMPLETED)
 _WEAK_TIER = _tier(_SAMPLE_WEAK)
 _TITLE_TIER = _STRONG_TIER + _BRACKETED_PEOPLE_TIER + _COMPLETED_TIER + _WEAK_TIER
@@ -628,6 +636,12 @@ def _first_sample(
                     bracket = max(text.rfind("(", 0, first), text.rfind("[", 0, first))
                     value = sum(int(n) for n in _ARM_N.findall(
                         text, bracket, end.start() if end else len(text)))
+                elif pattern is _SAMPLE_EACH_ARM:
+                    named = _ARMS_NAMED.search(text)
+                    arms = (_int(named["g"]) if named else
+                            2 if len(_TWO_ARMS_JOINED.findall(text)) == 1
+                            and text.count(" or ") == 1 else None)
+                    value = value * arms if value is not None and arms else None
                 elif pattern is _SAMPLE_BRACKETED_AFTER:
                     end = _CLAUSE_END.search(text, match.end())
                     value = sum(int(n) for n in _BRACKET_N.findall(
