@@ -179,11 +179,14 @@ _COUNTED_RIGHT_BEFORE = re.compile(rf"{_NUM}\s+{_MOD}{{0,3}}$", _F)
 # (n=25) or saline (n=25)", "assigned according to their preference to X (n = 25) or Y
 # (n = 25)", "Patients treated with PRP alone (n = 48) were compared with those who
 # underwent ... (n = 39)": every bracket of the clause from the first one adds up.
+# An arm's bracketed count up to its number, what else the bracket says first ("(weekly;
+# n = 38)"): one piece, so the arms pattern and the sum over a clause read brackets alike.
+_ARM_BRACKET = r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*"
 _SAMPLE_ARMS = re.compile(
     r"\b(?:allocated|assigned|randomi[sz]ed|divided|either|chose|opted\s+for|selected)\b"
-    r"(?:[^.;]|\.\d){0,160}?[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(?P<n>\d+)\s*[)\]]"
-    r"(?=(?:[^.;]|\.\d){0,160}?\b(?:or|versus|vs\.?|and)\b(?:[^.;]|\.\d){0,160}?"
-    r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*\d+)"
+    rf"(?:[^.;]|\.\d){{0,160}}?{_ARM_BRACKET}(?P<n>\d+)\s*[)\]]"
+    rf"(?=(?:[^.;]|\.\d){{0,160}}?\b(?:or|versus|vs\.?|and)\b(?:[^.;]|\.\d){{0,160}}?"
+    rf"{_ARM_BRACKET}\d+)"
     r"|[(\[]\s*n\s*=\s*(?P<first>\d+)\s*[)\]]\s*(?:were|was)\s+compared\s+(?:with|to)\b",
     _F)
 # "randomly assigned to microneedling or to sham, 22 in each arm": the arms' size, times
@@ -194,7 +197,7 @@ _ARMS_NAMED = re.compile(r"\b(?P<g>two|three|four|2|3|4)\s+(?:[\w-]+\s+)?(?:grou
 _TWO_ARMS_JOINED = re.compile(r"\b(?:randomi[sz]ed|assigned|allocated)\b(?:[^.;]|\.\d)*?\bor\b", _F)
 #: For the design: a sentence that counts arms apart.
 ARMS_COUNTED = _SAMPLE_ARMS
-_ARM_N = re.compile(r"[(\[](?:[^()\[\]]{0,40}?[;,]\s*)?\s*n\s*=\s*(\d+)\s*[)\]]", _F)
+_ARM_N = re.compile(rf"{_ARM_BRACKET}(\d+)\s*[)\]]", _F)
 # A review's "Twelve studies (n = 563)": the studies counted, then their participants.
 _SAMPLE_STUDIES_BRACKETED = re.compile(
     rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|rcts|articles|reports)\s*[(\[]\s*n\s*="
